@@ -1,0 +1,19 @@
+# The two set-up commands of the README: `make book` and `make test`.
+# Each creates the pinned virtual environment in .venv on first use.
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+
+.PHONY: book test
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+book: $(VENV)/.installed
+	HF_HUB_OFFLINE=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+test: $(VENV)/.installed
+	HF_HUB_OFFLINE=1 $(PYTHON) -m pytest

@@ -1,0 +1,7 @@
+"""The MSE codec: a small compressai scale-hyperprior for small images, and its training.
+
+Book: Part II, chapter "The MSE codec".
+"""
+from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior
+
+__all__ = ["QUALITY_LAMBDAS", "SmallScaleHyperprior"]

@@ -1,0 +1,36 @@
+"""A scale-hyperprior codec sized for 32×32 images, built from compressai's own parts.
+
+compressai's ``ScaleHyperprior`` downsamples by 16 (y) and 64 (z), which leaves a 32×32
+image with no room for a hyperprior. This model keeps its structure, entropy models and
+``forward``/``compress``/``decompress``, and changes only the transforms: y at 1/8 of the
+resolution, z at 1/16. Book: Part II, chapter "The MSE codec".
+"""
+from __future__ import annotations
+
+from compressai.layers import GDN
+from compressai.models import ScaleHyperprior
+from compressai.models.utils import conv, deconv
+from torch import nn
+
+# rate parameter λ per quality level: compressai's MSE λ for bmshj2018 qualities 1, 3, 5, 7
+QUALITY_LAMBDAS = {1: 0.0018, 3: 0.0067, 5: 0.0250, 7: 0.0932}
+
+
+class SmallScaleHyperprior(ScaleHyperprior):
+    """Return-type of the codec loaders: a scale hyperprior with y at H/8 and z at H/16."""
+
+    def __init__(self, N: int = 64, M: int = 96, **kwargs) -> None:
+        super().__init__(N, M, **kwargs)
+        self.g_a = nn.Sequential(conv(3, N), GDN(N), conv(N, N), GDN(N), conv(N, M))
+        self.g_s = nn.Sequential(
+            deconv(M, N), GDN(N, inverse=True), deconv(N, N), GDN(N, inverse=True), deconv(N, 3)
+        )
+        self.h_a = nn.Sequential(conv(M, N, stride=1, kernel_size=3), nn.ReLU(inplace=True), conv(N, N))
+        self.h_s = nn.Sequential(
+            deconv(N, N), nn.ReLU(inplace=True), conv(N, M, stride=1, kernel_size=3), nn.ReLU(inplace=True)
+        )
+
+    @property
+    def downsampling_factor(self) -> int:
+        """Return 16: image sides must be multiples of it (the codec pads to them)."""
+        return 2 ** (3 + 1)

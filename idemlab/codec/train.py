@@ -1,0 +1,93 @@
+"""Train the small MSE codec on offline patches: ``python -m idemlab.codec.train --quality 3``.
+
+Loss: compressai's ``RateDistortionLoss`` (bpp + λ·255²·MSE) with the usual auxiliary loss
+for the entropy bottleneck's quantiles, then ``update()`` so the model can entropy-code.
+Writes ``<out>/model.pt`` (state dict and config) and ``<out>/training.json`` (the log).
+Book: Part II, chapter "The MSE codec".
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+from compressai.losses import RateDistortionLoss
+from tqdm import tqdm
+
+from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior
+from idemlab.data import PatchSampler, test_patches, to_tensor
+
+
+def evaluate(model: SmallScaleHyperprior, patches: torch.Tensor) -> dict:
+    """Return the mean estimated bpp, real bpp of the entropy-coded strings, and PSNR."""
+    model.eval()
+    with torch.no_grad():
+        out = model(patches)
+        n_pixels = patches.shape[-1] * patches.shape[-2]
+        estimated = sum(-torch.log2(l).sum((1, 2, 3)) for l in out["likelihoods"].values()) / n_pixels
+        coded = model.compress(patches)
+        real = torch.tensor([8.0 * sum(len(s[i]) for s in coded["strings"]) for i in range(len(patches))]) / n_pixels
+        x_hat = model.decompress(coded["strings"], coded["shape"])["x_hat"].clamp(0, 1)
+        mse = ((x_hat - patches) ** 2).mean((1, 2, 3))
+    return {"estimated_bpp": estimated.mean().item(), "strings_bpp": real.mean().item(),
+            "psnr_db": (10 * torch.log10(1 / mse)).mean().item()}
+
+
+def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: float = 5e-4, seed: int = 0) -> dict:
+    """Train one rate for a wall-clock budget; return the training log written to out."""
+    torch.manual_seed(seed)
+    lmbda = QUALITY_LAMBDAS[quality]
+    model = SmallScaleHyperprior()
+    criterion = RateDistortionLoss(lmbda=lmbda)
+    main_params = [p for n, p in model.named_parameters() if not n.endswith(".quantiles")]
+    aux_params = [p for n, p in model.named_parameters() if n.endswith(".quantiles")]
+    optimizer, aux_optimizer = torch.optim.Adam(main_params, lr=lr), torch.optim.Adam(aux_params, lr=1e-3)
+    sampler, test = PatchSampler(seed=seed), to_tensor(test_patches())
+    start, step, history = time.time(), 0, []
+    progress = tqdm(desc=f"codec q{quality}", unit="step")
+    while time.time() - start < 60 * minutes:
+        model.train()
+        x = to_tensor(sampler.sample(batch_size))
+        optimizer.zero_grad()
+        aux_optimizer.zero_grad()
+        losses = criterion(model(x), x)
+        losses["loss"].backward()
+        torch.nn.utils.clip_grad_norm_(main_params, 1.0)
+        optimizer.step()
+        aux = model.aux_loss()
+        aux.backward()
+        aux_optimizer.step()
+        step += 1
+        if step % 200 == 0:
+            history.append({"step": step, "seconds": round(time.time() - start, 1), "loss": losses["loss"].item(),
+                            "bpp": losses["bpp_loss"].item(), "mse": losses["mse_loss"].item(), "aux": aux.item()})
+            progress.set_postfix(loss=f"{losses['loss'].item():.3f}", bpp=f"{losses['bpp_loss'].item():.3f}")
+        progress.update()
+    progress.close()
+    model.update(force=True)
+    log = {"quality": quality, "lambda": lmbda, "steps": step, "batch_size": batch_size, "lr": lr, "seed": seed,
+           "wall_seconds": round(time.time() - start, 1), "threads": torch.get_num_threads(),
+           "machine": f"{platform.machine()} CPU, {platform.processor() or 'unknown'}", "history": history,
+           "test": evaluate(model, test)}
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save({"config": {"N": model.N, "M": model.M}, "state_dict": model.state_dict()}, out / "model.pt")
+    (out / "training.json").write_text(json.dumps(log, indent=1))
+    return log
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quality", type=int, choices=sorted(QUALITY_LAMBDAS), required=True)
+    parser.add_argument("--minutes", type=float, default=10.0, help="wall-clock training budget")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args()
+    log = train(args.quality, args.minutes, args.out, args.batch_size)
+    print(json.dumps(log["test"]))
+
+
+if __name__ == "__main__":
+    main()

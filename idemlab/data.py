@@ -1,0 +1,98 @@
+"""Natural-image patches built offline from photographs that ship inside pip packages.
+
+No download is ever needed: the photos come with scikit-image, scikit-learn and matplotlib.
+Train and test are split *by photo*, so test patches come from pictures the models never saw.
+Book: Part II, chapter "The MSE codec" (the data section lists the photos and their licences).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image
+
+# name → loader; all colour photographs (synthetic images and grayscale ones are left out)
+TRAIN_PHOTOS = ("astronaut", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry",
+                "retina", "flower", "grace_hopper")
+TEST_PHOTOS = ("coffee", "china")
+
+
+def load_photo(name: str) -> np.ndarray:
+    """Return one package-shipped photograph as a uint8 array of shape (H, W, 3)."""
+    if name in ("china", "flower"):
+        from sklearn.datasets import load_sample_image
+
+        return load_sample_image(f"{name}.jpg")
+    if name == "grace_hopper":
+        from matplotlib import cbook
+
+        with cbook.get_sample_data("grace_hopper.jpg") as file:
+            return np.asarray(Image.open(file).convert("RGB"))
+    import skimage.data
+
+    if name not in TRAIN_PHOTOS + TEST_PHOTOS:
+        raise ValueError(f"unknown photo {name!r}; choose from {TRAIN_PHOTOS + TEST_PHOTOS}")
+    return getattr(skimage.data, name)()
+
+
+def downscale(image: np.ndarray, factor: float) -> np.ndarray:
+    """Return the image shrunk by factor ≥ 1 with an anti-aliasing (Lanczos) filter."""
+    if factor == 1:
+        return image
+    height, width = image.shape[:2]
+    size = (max(1, round(width / factor)), max(1, round(height / factor)))
+    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
+
+
+@lru_cache(maxsize=2)
+def _pyramid(photos: tuple[str, ...], factors: tuple[float, ...]) -> tuple[np.ndarray, ...]:
+    return tuple(downscale(load_photo(p), f) for p in photos for f in factors)
+
+
+class PatchSampler:
+    """Random patches of the training photos: multi-scale crops with flips.
+
+    Each photo is pre-shrunk by ``n_scales`` factors from 1 to ``max_factor`` (geometric);
+    a patch picks a level with probability proportional to its area, a uniform position
+    and a random horizontal flip. Deterministic given the seed.
+    """
+
+    def __init__(self, size: int = 32, photos: tuple[str, ...] = TRAIN_PHOTOS, n_scales: int = 12,
+                 max_factor: float = 4.0, seed: int = 0) -> None:
+        factors = tuple(float(f) for f in np.geomspace(1.0, max_factor, n_scales))
+        self.levels = [lvl for lvl in _pyramid(tuple(photos), factors) if min(lvl.shape[:2]) >= size]
+        areas = np.array([(lvl.shape[0] - size + 1) * (lvl.shape[1] - size + 1) for lvl in self.levels], float)
+        self.level_probabilities = areas / areas.sum()
+        self.size = size
+        self.rng = np.random.default_rng(seed)
+
+    def sample(self, n: int) -> np.ndarray:
+        """Return n patches, uint8 of shape (n, size, size, 3)."""
+        out = np.empty((n, self.size, self.size, 3), np.uint8)
+        levels = self.rng.choice(len(self.levels), size=n, p=self.level_probabilities)
+        for i, index in enumerate(levels):
+            level = self.levels[index]
+            top = self.rng.integers(0, level.shape[0] - self.size + 1)
+            left = self.rng.integers(0, level.shape[1] - self.size + 1)
+            patch = level[top:top + self.size, left:left + self.size]
+            out[i] = patch[:, ::-1] if self.rng.random() < 0.5 else patch
+        return out
+
+
+def test_patches(size: int = 32, factor: float = 2.0, photos: tuple[str, ...] = TEST_PHOTOS) -> np.ndarray:
+    """Return the fixed test set: non-overlapping size×size tiles of the held-out photos,
+    shrunk by ``factor``; uint8 of shape (n, size, size, 3)."""
+    tiles = []
+    for photo in photos:
+        image = downscale(load_photo(photo), factor)
+        rows, cols = image.shape[0] // size, image.shape[1] // size
+        image = image[: rows * size, : cols * size]
+        tiles.append(image.reshape(rows, size, cols, size, 3).swapaxes(1, 2).reshape(-1, size, size, 3))
+    return np.concatenate(tiles)
+
+
+def to_tensor(patches: np.ndarray):
+    """Return uint8 patches (n, H, W, 3) as a float torch tensor (n, 3, H, W) in [0, 1]."""
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(patches)).permute(0, 3, 1, 2).float() / 255.0

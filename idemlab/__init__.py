@@ -1,5 +1,7 @@
 """idemlab: the companion package of the book "Idempotence and Perceptual Image Compression".
 
-Part I's exact toy worlds live in :mod:`idemlab.toy`.
+- :mod:`idemlab.toy` — Part I's exact toy worlds (sources, encoders, decoders, samplers, RDP).
+- :mod:`idemlab.data` — offline natural-image patches from package-shipped photographs.
+- :mod:`idemlab.codec` — the small compressai MSE codec and its training command.
 """
 __version__ = "0.1.0"

@@ -79,7 +79,7 @@ class PatchSampler:
         return out
 
 
-def test_patches(size: int = 32, factor: float = 2.0, photos: tuple[str, ...] = TEST_PHOTOS) -> np.ndarray:
+def held_out_patches(size: int = 32, factor: float = 2.0, photos: tuple[str, ...] = TEST_PHOTOS) -> np.ndarray:
     """Return the fixed test set: non-overlapping size×size tiles of the held-out photos,
     shrunk by ``factor``; uint8 of shape (n, size, size, 3)."""
     tiles = []

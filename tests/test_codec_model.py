@@ -1,7 +1,14 @@
 """The small scale hyperprior: latent shapes, and entropy coding that reproduces forward's output."""
+import json
+
+import pytest
 import torch
 
-from idemlab.codec import SmallScaleHyperprior
+from idemlab.codec import QUALITY_LAMBDAS, SmallScaleHyperprior, load_shipped_codec
+from idemlab.codec.model import WEIGHTS_DIR
+from idemlab.codec.train import evaluate
+from idemlab.data import held_out_patches, to_tensor
+from idemlab.errors import IdemlabError
 
 
 def tiny_model() -> SmallScaleHyperprior:
@@ -34,3 +41,16 @@ def test_compress_decompress_round_trip_matches_quantised_forward():
     torch.testing.assert_close(decoded, expected, atol=1e-5, rtol=0)
     again = model.compress(x)
     assert again["strings"] == coded["strings"]  # same image, same bytes
+
+
+@pytest.mark.parametrize("quality", sorted(QUALITY_LAMBDAS))
+def test_shipped_codec_reproduces_the_figures_of_its_training_log(quality):
+    log = json.loads((WEIGHTS_DIR / f"codec-q{quality}" / "training.json").read_text())
+    measured = evaluate(load_shipped_codec(quality), to_tensor(held_out_patches()))
+    for key in ("estimated_bpp", "strings_bpp", "psnr_db"):
+        assert measured[key] == pytest.approx(log["test"][key], abs=1e-3), key
+
+
+def test_unknown_quality_is_refused_with_the_choices():
+    with pytest.raises(IdemlabError, match="choose from"):
+        load_shipped_codec(2)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from idemlab.data import TEST_PHOTOS, TRAIN_PHOTOS, PatchSampler, downscale, load_photo, test_patches, to_tensor
+from idemlab.data import TEST_PHOTOS, TRAIN_PHOTOS, PatchSampler, downscale, load_photo, held_out_patches, to_tensor
 
 
 def test_train_and_test_photos_are_disjoint_and_load_offline():
@@ -33,9 +33,9 @@ def test_downscale_is_anti_aliased():
 
 
 def test_fixed_test_set_and_tensor_conversion():
-    patches = test_patches()
+    patches = held_out_patches()
     assert patches.shape == (114, 32, 32, 3)
-    np.testing.assert_array_equal(patches, test_patches())
+    np.testing.assert_array_equal(patches, held_out_patches())
     tensor = to_tensor(patches[:4])
     assert tuple(tensor.shape) == (4, 3, 32, 32)
     assert 0.0 <= tensor.min() and tensor.max() <= 1.0

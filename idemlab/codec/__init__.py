@@ -2,6 +2,6 @@
 
 Book: Part II, chapter "The MSE codec".
 """
-from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior
+from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, load_shipped_codec
 
-__all__ = ["QUALITY_LAMBDAS", "SmallScaleHyperprior"]
+__all__ = ["QUALITY_LAMBDAS", "SmallScaleHyperprior", "load_shipped_codec"]

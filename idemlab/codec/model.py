@@ -7,10 +7,15 @@ resolution, z at 1/16. Book: Part II, chapter "The MSE codec".
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+import torch
 from compressai.layers import GDN
 from compressai.models import ScaleHyperprior
 from compressai.models.utils import conv, deconv
 from torch import nn
+
+from idemlab.errors import IdemlabError
 
 # rate parameter λ per quality level: compressai's MSE λ for bmshj2018 qualities 1, 3, 5, 7
 QUALITY_LAMBDAS = {1: 0.0018, 3: 0.0067, 5: 0.0250, 7: 0.0932}
@@ -34,3 +39,22 @@ class SmallScaleHyperprior(ScaleHyperprior):
     def downsampling_factor(self) -> int:
         """Return 16: image sides must be multiples of it (the codec pads to them)."""
         return 2 ** (3 + 1)
+
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+
+
+def load_shipped_codec(quality: int) -> SmallScaleHyperprior:
+    """Return the shipped small codec of a quality level, ready to entropy-code (eval mode)."""
+    if quality not in QUALITY_LAMBDAS:
+        raise IdemlabError(f"no shipped codec of quality {quality}; choose from {sorted(QUALITY_LAMBDAS)}")
+    path = WEIGHTS_DIR / f"codec-q{quality}" / "model.pt"
+    if not path.is_file():
+        raise IdemlabError(
+            f"the shipped codec weights for quality {quality} are missing ({path}); reinstall idemlab, or "
+            f"train them with: python -m idemlab.codec.train --quality {quality} --out {path.parent}"
+        )
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    model = SmallScaleHyperprior(**checkpoint["config"])
+    model.load_state_dict(checkpoint["state_dict"])
+    return model.eval()

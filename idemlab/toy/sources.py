@@ -7,6 +7,7 @@ posterior-sampling decoder). Book: chapters "Idempotence" and "Theorem 1".
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from scipy import integrate, special, stats
 
 from idemlab.toy.cells import Annulus, Interval
@@ -28,7 +29,7 @@ class GaussianMixture1D:
     A single Gaussian is the mixture with one component (see :func:`gaussian`).
     """
 
-    def __init__(self, weights, means, stds) -> None:
+    def __init__(self, weights: npt.ArrayLike, means: npt.ArrayLike, stds: npt.ArrayLike) -> None:
         self.weights = np.asarray(weights, float) / np.sum(weights)
         self.means = np.asarray(means, float)
         self.stds = np.asarray(stds, float)
@@ -138,7 +139,7 @@ class OffsetGaussian2D:
     around arg μ with concentration r‖μ‖/σ²; both are sampled exactly.
     """
 
-    def __init__(self, mean=(1.5, 0.0), std: float = 1.0) -> None:
+    def __init__(self, mean: npt.ArrayLike = (1.5, 0.0), std: float = 1.0) -> None:
         self.mu = np.asarray(mean, float)
         self.std = float(std)
         self._norm = float(np.linalg.norm(self.mu))

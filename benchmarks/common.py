@@ -1,0 +1,29 @@
+"""Shared by the benchmark scripts: machine description and JSON output."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def machine() -> dict:
+    """Return a description of the machine the benchmark ran on."""
+    import numpy
+    import torch
+
+    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpu_count": os.cpu_count(), "python": platform.python_version(), "numpy": numpy.__version__,
+            "torch": torch.__version__, "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None}
+
+
+def write(name: str, figures: dict) -> Path:
+    """Write results/NAME.json with the machine, the command and the figures; return its path."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps({"command": " ".join([Path(sys.executable).name] + sys.argv),
+                                "machine": machine(), "figures": figures}, indent=1))
+    return path

@@ -1,0 +1,65 @@
+"""Image ⇄ ``.idem`` bytes with the MSE decoder: pad, entropy-code on the CPU, pack, and back.
+
+Book: Part II, chapter "The MSE codec".
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from idemlab.codec.bitstream import IdemFile, pack, unpack
+from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, load_shipped_codec
+from idemlab.errors import IdemlabError
+
+SMALL_HYPERPRIOR = 1  # model family id written in the file
+
+
+@lru_cache(maxsize=None)
+def codec_for(family: int, quality: int) -> SmallScaleHyperprior:
+    """Return the (cached) codec a file's family and quality name; IdemlabError if not shipped."""
+    if family != SMALL_HYPERPRIOR or quality not in QUALITY_LAMBDAS:
+        raise IdemlabError(
+            f"the file was written by codec family {family} at quality {quality}, which this idemlab "
+            f"does not have; it ships family {SMALL_HYPERPRIOR} at qualities {sorted(QUALITY_LAMBDAS)}"
+        )
+    return load_shipped_codec(quality)
+
+
+def to_padded_tensor(image: np.ndarray, multiple: int) -> torch.Tensor:
+    """Return uint8 (H, W, 3) as a (1, 3, H', W') float tensor, edge-padded to multiples."""
+    x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255.0
+    height, width = image.shape[:2]
+    pad = (0, -width % multiple, 0, -height % multiple)
+    return F.pad(x, pad, mode="replicate") if any(pad) else x
+
+
+def to_image(x_hat: torch.Tensor, height: int, width: int) -> np.ndarray:
+    """Return the top-left height×width of a (1, 3, H', W') tensor in [0, 1] as uint8 RGB."""
+    x = x_hat[0, :, :height, :width].clamp(0, 1)
+    return (x * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def encode(image: np.ndarray, quality: int) -> bytes:
+    """Return the ``.idem`` bytes of a uint8 RGB image (H, W, 3) at a quality level."""
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise IdemlabError(f"expected an 8-bit RGB image of shape (H, W, 3), got {image.dtype} {image.shape}")
+    model = codec_for(SMALL_HYPERPRIOR, quality)
+    with torch.no_grad():
+        coded = model.compress(to_padded_tensor(image, model.downsampling_factor))
+    (y_string,), (z_string,) = coded["strings"]
+    height, width = image.shape[:2]
+    return pack(IdemFile(SMALL_HYPERPRIOR, quality, height, width, z_string, y_string))
+
+
+def decode(data: bytes) -> np.ndarray:
+    """Return the MSE decoder's reconstruction (uint8 RGB) of ``.idem`` bytes."""
+    f = unpack(data)
+    model = codec_for(f.family, f.quality)
+    multiple = model.downsampling_factor
+    z_shape = (-(-f.height // multiple), -(-f.width // multiple))
+    with torch.no_grad():
+        x_hat = model.decompress([[f.y_string], [f.z_string]], z_shape)["x_hat"]
+    return to_image(x_hat, f.height, f.width)

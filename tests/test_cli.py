@@ -1,0 +1,76 @@
+"""The idemlab command: encode → decode → info, and one clear line for every bad input."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from idemlab.cli import main
+from idemlab.codec.pipeline import decode, encode
+from idemlab.data import held_out_patches
+from idemlab.images import read_image
+
+
+@pytest.fixture
+def photo(tmp_path):
+    path = tmp_path / "photo.png"
+    Image.fromarray(held_out_patches()[5]).save(path)
+    return path
+
+
+def test_encode_decode_info_round_trip(tmp_path, photo, capsys):
+    coded, decoded = tmp_path / "photo.idem", tmp_path / "decoded.png"
+    assert main(["encode", str(photo), "-o", str(coded), "--quality", "1"]) == 0
+    assert coded.read_bytes() == encode(read_image(photo), 1)
+    assert main(["decode", str(coded), "-o", str(decoded)]) == 0
+    np.testing.assert_array_equal(read_image(decoded), decode(coded.read_bytes()))
+    assert main(["info", str(coded)]) == 0
+    assert "header 15 bytes" in capsys.readouterr().out
+
+
+def make_odd_images(folder):
+    Image.fromarray(np.zeros((1, 1, 3), np.uint8)).save(folder / "one_pixel.png")
+    Image.fromarray(np.full((37, 53, 3), 90, np.uint8)).save(folder / "odd_size.png")
+    Image.fromarray(np.arange(48 * 48, dtype=np.uint8).reshape(48, 48)).save(folder / "gray.png")
+    Image.fromarray((np.arange(40 * 40).reshape(40, 40) * 40).astype(np.uint16)).save(folder / "gray16.png")
+    opaque = np.full((20, 20, 4), 255, np.uint8)
+    Image.fromarray(opaque).save(folder / "opaque_rgba.png")
+    opaque[..., 3] = 10
+    Image.fromarray(opaque).save(folder / "transparent.png")
+    (folder / "text.png").write_text("not an image")
+
+
+@pytest.mark.parametrize("name, accepted", [("one_pixel", True), ("odd_size", True), ("gray", True),
+                                            ("gray16", True), ("opaque_rgba", True), ("transparent", False),
+                                            ("text", False), ("missing", False)])
+def test_odd_images_are_coded_or_refused_in_one_line(tmp_path, capsys, name, accepted):
+    make_odd_images(tmp_path)
+    status = main(["encode", str(tmp_path / f"{name}.png"), "-o", str(tmp_path / "out.idem"), "--quality", "1"])
+    error = capsys.readouterr().err.strip()
+    assert (status == 0) == accepted
+    if not accepted:
+        assert status == 1 and error.startswith("idemlab: error: ") and "\n" not in error
+        assert not (tmp_path / "out.idem").exists()
+
+
+def test_sixteen_bit_grayscale_is_scaled_to_eight_bits(tmp_path):
+    make_odd_images(tmp_path)
+    image = read_image(tmp_path / "gray16.png")
+    assert image.dtype == np.uint8 and image.shape == (40, 40, 3) and image.max() > 200
+
+
+@pytest.mark.parametrize("args, message", [
+    (["decode", "{dir}/photo.png", "-o", "{dir}/x.png"], "not an .idem file"),
+    (["decode", "{dir}/nothing.idem", "-o", "{dir}/x.png"], "no such file"),
+    (["encode", "{dir}/photo.png", "-o", "{dir}/photo.png"], "must end in .idem"),
+    (["encode", "{dir}/photo.png", "-o", "{dir}/no/folder.idem"], "does not exist"),
+])
+def test_bad_commands_fail_with_one_sentence(tmp_path, photo, capsys, args, message):
+    assert main([a.format(dir=tmp_path) for a in args]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_the_input_is_never_overwritten(tmp_path, photo, capsys):
+    coded = tmp_path / "photo.idem"
+    main(["encode", str(photo), "-o", str(coded), "--quality", "1"])
+    before = coded.read_bytes()
+    assert main(["decode", str(coded), "-o", str(coded)]) == 1
+    assert coded.read_bytes() == before

@@ -30,7 +30,7 @@ def codec_for(family: int, quality: int) -> SmallScaleHyperprior:
 
 def to_padded_tensor(image: np.ndarray, multiple: int) -> torch.Tensor:
     """Return uint8 (H, W, 3) as a (1, 3, H', W') float tensor, edge-padded to multiples."""
-    x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255.0
+    x = torch.tensor(image).permute(2, 0, 1)[None].float() / 255.0  # a copy: inputs may be read-only
     height, width = image.shape[:2]
     pad = (0, -width % multiple, 0, -height % multiple)
     return F.pad(x, pad, mode="replicate") if any(pad) else x
@@ -63,3 +63,18 @@ def decode(data: bytes) -> np.ndarray:
     with torch.no_grad():
         x_hat = model.decompress([[f.y_string], [f.z_string]], z_shape)["x_hat"]
     return to_image(x_hat, f.height, f.width)
+
+
+def symbols(image: np.ndarray, quality: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the integer symbols (y, z) that encoding the image entropy-codes.
+
+    y is rounded as is (the scale hyperprior codes it with zero means); z is rounded around
+    the entropy bottleneck's medians. Two images give the same file iff these agree and
+    their sizes do. Book: Part II, chapter "Re-compression drift".
+    """
+    model = codec_for(SMALL_HYPERPRIOR, quality)
+    with torch.no_grad():
+        y = model.g_a(to_padded_tensor(image, model.downsampling_factor))
+        z = model.h_a(torch.abs(y))
+        medians = model.entropy_bottleneck.quantiles[:, 0, 1].reshape(1, -1, 1, 1)
+    return torch.round(y).to(torch.int32), torch.round(z - medians).to(torch.int32)

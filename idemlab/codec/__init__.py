@@ -3,5 +3,6 @@
 Book: Part II, chapter "The MSE codec".
 """
 from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, load_shipped_codec
+from idemlab.codec.zoo import load_zoo_codec
 
-__all__ = ["QUALITY_LAMBDAS", "SmallScaleHyperprior", "load_shipped_codec"]
+__all__ = ["QUALITY_LAMBDAS", "SmallScaleHyperprior", "load_shipped_codec", "load_zoo_codec"]

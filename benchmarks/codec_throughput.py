@@ -32,7 +32,7 @@ def main() -> None:
         with torch.no_grad():
             likelihoods = model(torch.cat([to_padded_tensor(i, 16) for i in images]))["likelihoods"]
         estimated_bits = sum(-torch.log2(l).sum((1, 2, 3)) for l in likelihoods.values()).numpy()
-        string_bytes = np.array([len(unpack(d).y_string) + len(unpack(d).z_string) for d in files])
+        string_bytes = np.array([len(f.y_string) + len(f.z_string) for f in map(unpack, files)])
         file_bytes = np.array([len(d) for d in files])
         mse = np.array([np.mean((d.astype(float) - i.astype(float)) ** 2) for d, i in zip(decoded, images)])
         rows.append({

@@ -11,9 +11,11 @@ import torch
 
 from common import write
 from idemlab.codec import QUALITY_LAMBDAS
+from idemlab.codec.model import likelihood_bits
 from idemlab.codec.bitstream import unpack
 from idemlab.codec.pipeline import codec_for, decode, encode, to_padded_tensor
 from idemlab.data import held_out_patches
+from idemlab.metrics import psnr
 
 
 def main() -> None:
@@ -29,17 +31,15 @@ def main() -> None:
         start = time.perf_counter()
         decoded = [decode(data) for data in files]
         decode_seconds = time.perf_counter() - start
-        with torch.no_grad():
-            likelihoods = model(torch.cat([to_padded_tensor(i, 16) for i in images]))["likelihoods"]
-        estimated_bits = sum(-torch.log2(l).sum((1, 2, 3)) for l in likelihoods.values()).numpy()
+        estimated_bits = likelihood_bits(model, torch.cat([to_padded_tensor(i, 16) for i in images])).numpy()
         string_bytes = np.array([len(f.y_string) + len(f.z_string) for f in map(unpack, files)])
         file_bytes = np.array([len(d) for d in files])
-        mse = np.array([np.mean((d.astype(float) - i.astype(float)) ** 2) for d, i in zip(decoded, images)])
+
         rows.append({
             "quality": quality, "images": len(images), "size": list(images.shape[1:3]),
             "encode_images_per_second": round(len(images) / encode_seconds, 1),
             "decode_images_per_second": round(len(images) / decode_seconds, 1),
-            "psnr_db": round(float(np.mean(10 * np.log10(255**2 / mse))), 3),
+            "psnr_db": round(float(np.mean([psnr(d, i) for d, i in zip(decoded, images)])), 3),
             "bpp_file": round(float(file_bytes.mean() * 8 / pixels), 4),
             "bpp_estimated": round(float(estimated_bits.mean() / pixels), 4),
             "bytes_per_file": {"estimated_from_likelihoods": round(float(estimated_bits.mean() / 8), 2),

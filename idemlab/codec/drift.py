@@ -10,6 +10,7 @@ from typing import Callable
 import numpy as np
 
 from idemlab.codec.pipeline import decode, encode, symbols
+from idemlab.metrics import psnr
 
 
 @dataclass
@@ -41,8 +42,7 @@ def file_generations(images: list[np.ndarray], quality: int, n: int,
             np.mean([(a[0] != b[0]).float().mean().item() for a, b in zip(codes, new_codes)]),
             np.mean([(a[1] != b[1]).float().mean().item() for a, b in zip(codes, new_codes)]),
             np.mean([a == b for a, b in zip(files, new_files)]),
-            np.mean([10 * np.log10(255**2 / np.mean((r.astype(float) - i) ** 2))
-                     for r, i in zip(reconstructions, images)]),
+            np.mean([psnr(r, i) for r, i in zip(reconstructions, images)]),
         ))
         files, codes = new_files, new_codes
     return FileGenerations(*map(np.array, zip(*rows)))

@@ -41,6 +41,13 @@ class SmallScaleHyperprior(ScaleHyperprior):
         return 2 ** (3 + 1)
 
 
+def likelihood_bits(model: ScaleHyperprior, x: torch.Tensor) -> torch.Tensor:
+    """Return, per image of the batch x, the code length −Σ log₂ p that the model estimates."""
+    with torch.no_grad():
+        likelihoods = model(x)["likelihoods"]
+    return sum(-torch.log2(l).sum((1, 2, 3)) for l in likelihoods.values())
+
+
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 
 

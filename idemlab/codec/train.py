@@ -17,17 +17,16 @@ import torch
 from compressai.losses import RateDistortionLoss
 from tqdm import tqdm
 
-from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior
+from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, likelihood_bits
 from idemlab.data import PatchSampler, held_out_patches, to_tensor
 
 
 def evaluate(model: SmallScaleHyperprior, patches: torch.Tensor) -> dict:
     """Return the mean estimated bpp, real bpp of the entropy-coded strings, and PSNR."""
     model.eval()
+    n_pixels = patches.shape[-1] * patches.shape[-2]
+    estimated = likelihood_bits(model, patches) / n_pixels
     with torch.no_grad():
-        out = model(patches)
-        n_pixels = patches.shape[-1] * patches.shape[-2]
-        estimated = sum(-torch.log2(l).sum((1, 2, 3)) for l in out["likelihoods"].values()) / n_pixels
         coded = model.compress(patches)
         real = torch.tensor([8.0 * sum(len(s[i]) for s in coded["strings"]) for i in range(len(patches))]) / n_pixels
         x_hat = model.decompress(coded["strings"], coded["shape"])["x_hat"].clamp(0, 1)

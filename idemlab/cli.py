@@ -1,7 +1,7 @@
 """The ``idemlab`` command: ``encode``, ``decode`` and ``info`` for ``.idem`` files.
 
 Every user error ends in one line ``idemlab: error: …`` on stderr and exit status 1.
-Book: Part II, chapter "The MSE codec".
+Book: Part II, chapters "The MSE codec" and "The idempotent perceptual decoder".
 """
 from __future__ import annotations
 
@@ -47,13 +47,28 @@ def encode_command(args: argparse.Namespace) -> None:
 
 
 def decode_command(args: argparse.Namespace) -> None:
-    """Decode a .idem file into a PNG image."""
-    from idemlab.codec.pipeline import decode
+    """Decode a .idem file into a PNG image with the MSE or the perceptual decoder."""
     from idemlab.images import png_bytes, write_atomic
 
     _check_output(args.file, args.output, ".png")
-    write_atomic(args.output, png_bytes(decode(_read_bytes(args.file))))
-    print(f"{args.output}: decoded with the MSE decoder")
+    data = _read_bytes(args.file)
+    if args.mode == "mse":
+        from idemlab.codec.pipeline import decode
+
+        write_atomic(args.output, png_bytes(decode(data)))
+        print(f"{args.output}: decoded with the MSE decoder")
+        return
+    from idemlab.decoder import PerceptualSettings, perceptual_decode
+    from idemlab.prior import load_prior
+
+    if args.steps < 1:
+        raise IdemlabError(f"--steps must be at least 1, not {args.steps}")
+    settings = PerceptualSettings(steps=args.steps, sampler=args.sampler)
+    result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True)
+    write_atomic(args.output, png_bytes(result.images[0]))
+    exact = "yes" if result.correction.exact[0] else "NO (the correction did not converge)"
+    print(f"{args.output}: decoded with the perceptual decoder ({args.sampler}, {args.steps} steps, "
+          f"seed {args.seed}); re-encodes to the same file: {exact}")
 
 
 def info_command(args: argparse.Namespace) -> None:
@@ -82,6 +97,12 @@ def parser() -> argparse.ArgumentParser:
     decode = commands.add_parser("decode", help="decompress a .idem file into a PNG")
     decode.add_argument("file", type=Path)
     decode.add_argument("-o", "--output", type=Path, required=True)
+    decode.add_argument("--mode", choices=["mse", "perceptual"], default="mse",
+                        help="mse: the codec's own decoder; perceptual: the idempotent diffusion decoder")
+    decode.add_argument("--seed", type=int, default=0, help="perceptual: which of the plausible images")
+    decode.add_argument("--steps", type=int, default=100, help="perceptual: sampler steps (= network evaluations)")
+    decode.add_argument("--sampler", choices=["ddim", "ddpm"], default="ddim", help="perceptual: the reverse process")
+    decode.add_argument("--prior", default=None, help="perceptual: a prior folder or hub id (default: the shipped one)")
     decode.set_defaults(run=decode_command)
     info = commands.add_parser("info", help="describe a .idem file")
     info.add_argument("file", type=Path)

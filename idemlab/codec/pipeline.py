@@ -54,27 +54,49 @@ def encode(image: np.ndarray, quality: int) -> bytes:
     return pack(IdemFile(SMALL_HYPERPRIOR, quality, height, width, z_string, y_string))
 
 
-def decode(data: bytes) -> np.ndarray:
-    """Return the MSE decoder's reconstruction (uint8 RGB) of ``.idem`` bytes."""
+def received_latents(data: bytes) -> tuple[IdemFile, SmallScaleHyperprior, torch.Tensor, torch.Tensor]:
+    """Return the parsed file, its codec and the dequantised latents ŷ and ẑ it carries.
+
+    The entropy-decoding half of compressai's ``ScaleHyperprior.decompress``, stopped before the
+    synthesis transform, because the perceptual decoder needs ŷ itself.
+    """
     f = unpack(data)
     model = codec_for(f.family, f.quality)
     multiple = model.downsampling_factor
     z_shape = (-(-f.height // multiple), -(-f.width // multiple))
     with torch.no_grad():
-        x_hat = model.decompress([[f.y_string], [f.z_string]], z_shape)["x_hat"]
+        z_hat = model.entropy_bottleneck.decompress([f.z_string], z_shape)
+        indexes = model.gaussian_conditional.build_indexes(model.h_s(z_hat))
+        y_hat = model.gaussian_conditional.decompress([f.y_string], indexes, z_hat.dtype)
+    return f, model, y_hat, z_hat
+
+
+def decode(data: bytes) -> np.ndarray:
+    """Return the MSE decoder's reconstruction (uint8 RGB) of ``.idem`` bytes."""
+    f, model, y_hat, _ = received_latents(data)
+    with torch.no_grad():
+        x_hat = model.g_s(y_hat)
     return to_image(x_hat, f.height, f.width)
+
+
+def latents(model: SmallScaleHyperprior, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the continuous latents (y, z − medians) of padded images x, differentiably.
+
+    Rounding them gives the integer symbols the file entropy-codes: y is coded with zero
+    means by the scale hyperprior, z around the entropy bottleneck's medians.
+    """
+    y = model.g_a(x)
+    medians = model.entropy_bottleneck.quantiles[:, 0, 1].reshape(1, -1, 1, 1)
+    return y, model.h_a(torch.abs(y)) - medians
 
 
 def symbols(image: np.ndarray, quality: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the integer symbols (y, z) that encoding the image entropy-codes.
 
-    y is rounded as is (the scale hyperprior codes it with zero means); z is rounded around
-    the entropy bottleneck's medians. Two images give the same file iff these agree and
-    their sizes do. Book: Part II, chapter "Re-compression drift".
+    Two images of the same size give the same file iff these agree.
+    Book: Part II, chapter "Re-compression drift".
     """
     model = codec_for(SMALL_HYPERPRIOR, quality)
     with torch.no_grad():
-        y = model.g_a(to_padded_tensor(image, model.downsampling_factor))
-        z = model.h_a(torch.abs(y))
-        medians = model.entropy_bottleneck.quantiles[:, 0, 1].reshape(1, -1, 1, 1)
-    return torch.round(y).to(torch.int32), torch.round(z - medians).to(torch.int32)
+        y, z = latents(model, to_padded_tensor(image, model.downsampling_factor))
+    return torch.round(y).to(torch.int32), torch.round(z).to(torch.int32)

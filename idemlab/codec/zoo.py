@@ -6,7 +6,6 @@ missing checkpoint fails at once with one sentence that names the fallback. Book
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.error import URLError
 
@@ -15,6 +14,7 @@ from compressai.models import ScaleHyperprior
 from compressai.zoo import bmshj2018_hyperprior
 from compressai.zoo.image import model_urls
 
+from idemlab.downloads import offline
 from idemlab.errors import IdemlabError
 
 FALLBACK = "use the shipped small codec instead (idemlab.codec.load_shipped_codec)"
@@ -26,11 +26,6 @@ def zoo_checkpoint_path(quality: int) -> Path:
     if quality not in urls:
         raise IdemlabError(f"bmshj2018-hyperprior has qualities {sorted(urls)}, not {quality}")
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(urls[quality]).name
-
-
-def offline() -> bool:
-    """Return whether downloads are switched off by the environment."""
-    return any(os.environ.get(name, "") not in ("", "0") for name in ("HF_HUB_OFFLINE", "IDEMLAB_OFFLINE"))
 
 
 def load_zoo_codec(quality: int) -> ScaleHyperprior:

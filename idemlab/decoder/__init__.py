@@ -1,0 +1,10 @@
+"""The idempotence-constrained perceptual decoder and its exact-idempotence correction.
+
+Book: Part II, chapters "The idempotent perceptual decoder" and "Results and ablations".
+"""
+from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance, ste_round
+from idemlab.decoder.correction import Correction, make_idempotent
+from idemlab.decoder.perceptual import PerceptualDecoding, PerceptualSettings, perceptual_decode
+
+__all__ = ["CONSTRAINTS", "Correction", "PerceptualDecoding", "PerceptualSettings", "idempotence_guidance",
+           "make_idempotent", "perceptual_decode", "ste_round"]

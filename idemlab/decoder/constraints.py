@@ -1,0 +1,58 @@
+"""What pulls the diffusion sample towards the received bitstream: three guidance losses.
+
+- ``"image"`` — the paper's idempotence constraint in image space, ‖g_s(Q(g_a(x̂₀))) − g_s(ŷ)‖₂,
+  with Q the straight-through rounding (forward: round; backward: identity);
+- ``"latent"`` — the same constraint measured on the latents, ‖g_a(x̂₀) − ŷ‖₂;
+- ``"mse"`` — plain guidance towards the MSE reconstruction, ‖x̂₀ − g_s(ŷ)‖₂, the ablation
+  baseline: it is *not* an idempotence constraint.
+
+All are unsquared norms (as in DPS), scaled by √(pixels/1024) so that one ζ fits every image
+size. The encoder pads the *saved* image, so x̂₀ is cropped to the true size and padded the same
+way before analysis. Book: Part II, chapter "The idempotent perceptual decoder".
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from idemlab.codec.model import SmallScaleHyperprior
+from idemlab.prior.sampling import Guidance
+
+CONSTRAINTS = ("image", "latent", "mse")
+
+
+def ste_round(y: torch.Tensor) -> torch.Tensor:
+    """Return round(y) in the forward pass with the identity's gradient (straight-through)."""
+    return y + (torch.round(y) - y).detach()
+
+
+def as_encoder_input(x: torch.Tensor, height: int, width: int, multiple: int) -> torch.Tensor:
+    """Return images in [0, 1] cropped to height×width and edge-padded as the encoder pads them."""
+    x = x[..., :height, :width]
+    pad = (0, -width % multiple, 0, -height % multiple)
+    return F.pad(x, pad, mode="replicate") if any(pad) else x
+
+
+def idempotence_guidance(kind: str, model: SmallScaleHyperprior, y_hat: torch.Tensor, height: int,
+                         width: int) -> Guidance:
+    """Return the guidance loss of a constraint kind for received latents ŷ of height×width images."""
+    if kind not in CONSTRAINTS:
+        raise ValueError(f"constraint must be one of {CONSTRAINTS}, not {kind!r}")
+    with torch.no_grad():
+        target = model.g_s(y_hat)
+    scale = math.sqrt(height * width / 1024)
+    multiple = model.downsampling_factor
+
+    def loss(x0: torch.Tensor, step: int) -> torch.Tensor:
+        x = as_encoder_input((x0 + 1) / 2, height, width, multiple)
+        if kind == "image":
+            residual = model.g_s(ste_round(model.g_a(x))) - target
+        elif kind == "latent":
+            residual = model.g_a(x) - y_hat
+        else:
+            residual = x - target
+        return scale * residual.flatten(1).norm(dim=1)
+
+    return loss

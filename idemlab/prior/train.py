@@ -1,0 +1,112 @@
+"""Train the small diffusion prior on offline patches: ``python -m idemlab.prior.train --out DIR``.
+
+DDPM training (Ho et al. 2020): add noise at a random step t, regress the noise (ε-prediction),
+keep an exponential moving average (EMA) of the weights, which is what gets saved. Resumable:
+a checkpoint (weights, EMA, optimiser, data and torch RNG states) is written every few minutes
+and ``--resume`` continues from it, so a long run can be split across sessions.
+Book: Part II, chapter "Diffusion models as unconditional priors".
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from diffusers.training_utils import EMAModel
+from tqdm import tqdm
+
+from idemlab.data import PatchSampler, to_tensor
+from idemlab.prior.model import Prior, small_unet, training_scheduler
+
+
+def diffusion_loss(prior: Prior, clean: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Return the DDPM ε-regression loss on a batch of clean images in [-1, 1]."""
+    noise = torch.randn(clean.shape, generator=generator)
+    t = torch.randint(0, prior.scheduler.config.num_train_timesteps, (clean.shape[0],), generator=generator)
+    noisy = prior.scheduler.add_noise(clean, noise, t)
+    return F.mse_loss(prior.unet(noisy, t).sample, noise)
+
+
+def train(out: Path, minutes: float, max_steps: int | None = None, resume: bool = False, batch_size: int = 32,
+          lr: float = 4e-4, ema_decay: float = 0.999, checkpoint_minutes: float = 5.0, seed: int = 0,
+          channels: tuple[int, ...] = (32, 64, 128), progress: bool = True) -> dict:
+    """Train until ``minutes`` of wall time (summed over resumed runs) or ``max_steps``; save the
+    EMA prior with ``save_pretrained`` to out and return the training log."""
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoint_path = out / "checkpoint.pt"
+    torch.manual_seed(seed)
+    prior = Prior(small_unet(channels=channels), training_scheduler())
+    optimizer = torch.optim.AdamW(prior.unet.parameters(), lr=lr, weight_decay=0.0)
+    ema = EMAModel(prior.unet.parameters(), decay=ema_decay)
+    sampler = PatchSampler(seed=seed)
+    log = {"steps": 0, "wall_seconds": 0.0, "batch_size": batch_size, "lr": lr, "ema_decay": ema_decay,
+           "seed": seed, "channels": list(channels), "history": []}
+    if resume and checkpoint_path.exists():
+        state = torch.load(checkpoint_path, weights_only=False)
+        prior.unet.load_state_dict(state["unet"])
+        optimizer.load_state_dict(state["optimizer"])
+        ema.load_state_dict(state["ema"])
+        sampler.rng.bit_generator.state = state["data_rng"]
+        torch.set_rng_state(state["torch_rng"])
+        log = state["log"]
+
+    def save_checkpoint() -> None:
+        state = {"unet": prior.unet.state_dict(), "optimizer": optimizer.state_dict(), "ema": ema.state_dict(),
+                 "data_rng": sampler.rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "log": log}
+        torch.save(state, out / "checkpoint.tmp")
+        (out / "checkpoint.tmp").replace(checkpoint_path)
+
+    start, last_checkpoint, window = time.time() - log["wall_seconds"], time.time(), []
+    bar = tqdm(desc="prior", unit="step", initial=log["steps"], disable=not progress)
+    prior.unet.train()
+    while time.time() - start < 60 * minutes and (max_steps is None or log["steps"] < max_steps):
+        for group in optimizer.param_groups:  # linear warm-up over the first 250 steps
+            group["lr"] = lr * min(1.0, (log["steps"] + 1) / 250)
+        clean = to_tensor(sampler.sample(batch_size)) * 2 - 1
+        loss = diffusion_loss(prior, clean)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(prior.unet.parameters(), 1.0)
+        optimizer.step()
+        ema.step(prior.unet.parameters())
+        log["steps"] += 1
+        window.append(loss.item())
+        if log["steps"] % 100 == 0:
+            log["wall_seconds"] = round(time.time() - start, 1)
+            log["history"].append({"step": log["steps"], "seconds": log["wall_seconds"],
+                                   "loss": round(sum(window) / len(window), 5)})
+            bar.set_postfix(loss=f"{log['history'][-1]['loss']:.4f}")
+            window = []
+        if time.time() - last_checkpoint > 60 * checkpoint_minutes:
+            save_checkpoint()
+            last_checkpoint = time.time()
+        bar.update()
+    bar.close()
+    log["wall_seconds"] = round(time.time() - start, 1)
+    log["threads"] = torch.get_num_threads()
+    log["machine"] = f"{platform.machine()} CPU, {platform.processor() or 'unknown'}"
+    save_checkpoint()
+    ema.copy_to(prior.unet.parameters())
+    prior.save_pretrained(out)
+    (out / "training.json").write_text(json.dumps(log, indent=1))
+    return log
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for the prior, its log and checkpoint")
+    parser.add_argument("--minutes", type=float, default=60.0, help="total wall-clock budget, resumed runs included")
+    parser.add_argument("--steps", type=int, default=None, help="stop after this many steps in total")
+    parser.add_argument("--resume", action="store_true", help="continue from out/checkpoint.pt")
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args()
+    log = train(args.out, args.minutes, args.steps, args.resume, args.batch_size)
+    print(json.dumps({k: log[k] for k in ("steps", "wall_seconds")} | {"loss": log["history"][-1:]}))
+
+
+if __name__ == "__main__":
+    main()

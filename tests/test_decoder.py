@@ -1,0 +1,74 @@
+"""The perceptual decoder: shape and range, seeds, the three constraints, and exact idempotence
+after the correction (the saved 8-bit PNG re-encodes to the received file byte for byte)."""
+import numpy as np
+import pytest
+import torch
+
+from idemlab.codec.pipeline import SMALL_HYPERPRIOR, codec_for, decode, encode, latents, symbols
+from idemlab.data import held_out_patches
+from idemlab.decoder import CONSTRAINTS, PerceptualSettings, idempotence_guidance, make_idempotent, ste_round
+from idemlab.decoder.perceptual import perceptual_decode
+from idemlab.metrics import psnr
+from idemlab.prior import Prior, small_unet, training_scheduler
+
+
+@pytest.fixture(scope="module")
+def tiny_prior() -> Prior:
+    torch.manual_seed(0)
+    return Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler())
+
+
+@pytest.fixture(scope="module")
+def tiles() -> np.ndarray:
+    return held_out_patches()[::19][:6]
+
+
+def test_ste_round_rounds_forward_and_passes_gradients_back():
+    y = torch.tensor([0.2, 1.7, -2.6], requires_grad=True)
+    out = ste_round(y)
+    out.sum().backward()
+    assert out.tolist() == [0.0, 2.0, -3.0] and y.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("kind", CONSTRAINTS)
+def test_each_constraint_is_zero_at_its_target_and_positive_elsewhere(kind, tiles):
+    model = codec_for(SMALL_HYPERPRIOR, 3)
+    y_hat = torch.round(latents(model, torch.tensor(tiles[:2]).permute(0, 3, 1, 2).float() / 255)[0]).detach()
+    guidance = idempotence_guidance(kind, model, y_hat, 32, 32)
+    target = model.g_s(y_hat).detach() * 2 - 1 if kind != "latent" else None
+    noise = torch.rand(2, 3, 32, 32) * 2 - 1
+    assert (guidance(noise, 0) > 1).all()
+    if target is not None:
+        assert guidance(target, 0).max() < (1e-3 if kind == "mse" else guidance(noise, 0).min())
+
+
+def test_decoder_shape_range_and_seeds(tiny_prior, tiles):
+    files = [encode(tile, 1) for tile in tiles[:2]]
+    settings = PerceptualSettings(steps=4, correct=False)
+    first, again, other = (perceptual_decode(files, s, settings, tiny_prior) for s in (0, 0, 1))
+    assert first.images.shape == (2, 32, 32, 3) and first.images.dtype == np.uint8
+    assert 0 <= first.raw.min() and first.raw.max() <= 1
+    assert np.array_equal(first.images, again.images)
+    assert not np.array_equal(first.images, other.images)
+
+
+def test_decoder_crops_odd_sizes(tiny_prior):
+    image = held_out_patches(size=48)[0][:37, :45]
+    result = perceptual_decode([encode(image, 3)], 0, PerceptualSettings(steps=3), tiny_prior)
+    assert result.images.shape == (1, 37, 45, 3)
+
+
+def test_the_correction_makes_the_mse_decoder_exactly_idempotent(tiles):
+    quality = 1
+    files = [encode(tile, quality) for tile in tiles]
+    decoded = np.stack([decode(f) for f in files])
+    assert not all(encode(d, quality) == f for d, f in zip(decoded, files))  # the MSE decoder drifts
+    model = codec_for(SMALL_HYPERPRIOR, quality)
+    y_symbols, z_symbols = zip(*(symbols(tile, quality) for tile in tiles))
+    x = torch.tensor(decoded).permute(0, 3, 1, 2).float() / 255
+    corrected = make_idempotent(model, x, torch.cat(y_symbols), torch.cat(z_symbols))
+    assert corrected.exact.all()
+    assert all(encode(c, quality) == f for c, f in zip(corrected.images, files))
+    before = np.mean([psnr(d, t) for d, t in zip(decoded, tiles)])
+    after = np.mean([psnr(c, t) for c, t in zip(corrected.images, tiles)])
+    assert after > before - 0.3  # a nudge that costs (almost) no fidelity

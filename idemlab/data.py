@@ -79,16 +79,22 @@ class PatchSampler:
         return out
 
 
+def held_out_photos(factor: float = 2.0, photos: tuple[str, ...] = TEST_PHOTOS) -> list[np.ndarray]:
+    """Return the held-out photographs shrunk by ``factor`` (uint8 RGB)."""
+    return [downscale(load_photo(photo), factor) for photo in photos]
+
+
+def tiles(image: np.ndarray, size: int = 32) -> np.ndarray:
+    """Return the non-overlapping size×size tiles of an image, row by row (the rest is dropped)."""
+    rows, cols = image.shape[0] // size, image.shape[1] // size
+    image = image[: rows * size, : cols * size]
+    return image.reshape(rows, size, cols, size, 3).swapaxes(1, 2).reshape(-1, size, size, 3)
+
+
 def held_out_patches(size: int = 32, factor: float = 2.0, photos: tuple[str, ...] = TEST_PHOTOS) -> np.ndarray:
     """Return the fixed test set: non-overlapping size×size tiles of the held-out photos,
     shrunk by ``factor``; uint8 of shape (n, size, size, 3)."""
-    tiles = []
-    for photo in photos:
-        image = downscale(load_photo(photo), factor)
-        rows, cols = image.shape[0] // size, image.shape[1] // size
-        image = image[: rows * size, : cols * size]
-        tiles.append(image.reshape(rows, size, cols, size, 3).swapaxes(1, 2).reshape(-1, size, size, 3))
-    return np.concatenate(tiles)
+    return np.concatenate([tiles(photo, size) for photo in held_out_photos(factor, photos)])
 
 
 def to_tensor(patches: np.ndarray):

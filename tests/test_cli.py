@@ -74,3 +74,19 @@ def test_the_input_is_never_overwritten(tmp_path, photo, capsys):
     before = coded.read_bytes()
     assert main(["decode", str(coded), "-o", str(coded)]) == 1
     assert coded.read_bytes() == before
+
+
+def test_perceptual_decode_re_encodes_to_the_same_file(tmp_path):
+    Image.fromarray(held_out_patches()[7]).save(tmp_path / "tile.png")
+    assert main(["encode", str(tmp_path / "tile.png"), "-o", str(tmp_path / "tile.idem"), "--quality", "1"]) == 0
+    assert main(["decode", str(tmp_path / "tile.idem"), "-o", str(tmp_path / "p.png"), "--mode", "perceptual",
+                 "--steps", "10", "--seed", "2"]) == 0
+    assert main(["encode", str(tmp_path / "p.png"), "-o", str(tmp_path / "again.idem"), "--quality", "1"]) == 0
+    assert (tmp_path / "again.idem").read_bytes() == (tmp_path / "tile.idem").read_bytes()
+
+
+def test_perceptual_decode_refuses_zero_steps(tmp_path, capsys):
+    Image.new("RGB", (16, 16)).save(tmp_path / "x.png")
+    main(["encode", str(tmp_path / "x.png"), "-o", str(tmp_path / "x.idem")])
+    assert main(["decode", str(tmp_path / "x.idem"), "-o", str(tmp_path / "y.png"), "--mode", "perceptual", "--steps", "0"]) == 1
+    assert capsys.readouterr().err.strip() == "idemlab: error: --steps must be at least 1, not 0"

@@ -86,8 +86,16 @@ def latents(model: SmallScaleHyperprior, x: torch.Tensor) -> tuple[torch.Tensor,
     means by the scale hyperprior, z around the entropy bottleneck's medians.
     """
     y = model.g_a(x)
-    medians = model.entropy_bottleneck.quantiles[:, 0, 1].reshape(1, -1, 1, 1)
-    return y, model.h_a(torch.abs(y)) - medians
+    return y, model.h_a(torch.abs(y)) - _medians(model)
+
+
+def received_symbols(model: SmallScaleHyperprior, y_hat: torch.Tensor, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the integer symbols (y, z − medians) that dequantised latents ŷ, ẑ stand for."""
+    return torch.round(y_hat).to(torch.int32), torch.round(z_hat - _medians(model)).to(torch.int32)
+
+
+def _medians(model: SmallScaleHyperprior) -> torch.Tensor:
+    return model.entropy_bottleneck.quantiles[:, 0, 1].reshape(1, -1, 1, 1).detach()
 
 
 def symbols(image: np.ndarray, quality: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from idemlab.codec.pipeline import received_latents
+from idemlab.codec.pipeline import received_latents, received_symbols
 from idemlab.decoder.constraints import idempotence_guidance
 from idemlab.decoder.correction import Correction, make_idempotent
 from idemlab.errors import IdemlabError
@@ -77,6 +77,5 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     if not settings.correct:
         uint8 = (raw * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
         return PerceptualDecoding(uint8, raw, None)
-    medians = model.entropy_bottleneck.quantiles[:, 0, 1].reshape(1, -1, 1, 1)
-    correction = make_idempotent(model, raw, torch.round(y_hat), torch.round(z_hat - medians))
+    correction = make_idempotent(model, raw, *received_symbols(model, y_hat, z_hat))
     return PerceptualDecoding(correction.images, raw, correction)

@@ -29,7 +29,8 @@ def main() -> None:
         result = perceptual_decode(files[:batch], 0, PerceptualSettings(steps=steps, sampler=kind), prior)
         rows.append({"device": "cpu", "sampler": kind, "steps": steps, "batch": batch,
                      "seconds_per_image": round((time.perf_counter() - start) / batch, 3),
-                     "symbols_exact_after_correction_%": 100 * float(result.correction.exact.mean())})
+                     "symbols_exact_after_correction_%": 100 * float(result.correction.exact.mean()),
+                     "pixels_replaced_by_mse_%": round(100 * float(result.correction.replaced.mean()), 2)})
         print(rows[-1], flush=True)
     print(write("decoder_speed", {"rows": rows}))
 

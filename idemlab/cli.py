@@ -66,7 +66,10 @@ def decode_command(args: argparse.Namespace) -> None:
     settings = PerceptualSettings(steps=args.steps, sampler=args.sampler)
     result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True)
     write_atomic(args.output, png_bytes(result.images[0]))
-    exact = "yes" if result.correction.exact[0] else "NO (the correction did not converge)"
+    correction = result.correction
+    exact = "yes" if correction.exact[0] else "NO (the correction did not converge)"
+    if correction.replaced[0] > 0:
+        exact += f" ({100 * correction.replaced[0]:.1f} % of pixels taken from the MSE reconstruction)"
     print(f"{args.output}: decoded with the perceptual decoder ({args.sampler}, {args.steps} steps, "
           f"seed {args.seed}); re-encodes to the same file: {exact}")
 

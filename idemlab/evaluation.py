@@ -59,13 +59,12 @@ def evaluate_rate(photos: list[np.ndarray], quality: int, prior: Prior, settings
     files = [encode(tile, quality) for tile in originals]
     bpp = 8 * np.mean([len(f) for f in files]) / size**2
     mse_images = np.stack([decode(f) for f in files])
-    start, raw, corrected, exact, correction_steps = time.perf_counter(), [], [], [], []
+    start, raw, corrected, corrections = time.perf_counter(), [], [], []
     for first in range(0, len(files), batch):
         result = perceptual_decode(files[first:first + batch], 0, settings, prior, progress)
         raw.append((result.raw * 255).round().byte().permute(0, 2, 3, 1).numpy())
         corrected.append(result.images)
-        exact.append(result.correction.exact)
-        correction_steps.append(result.correction.steps)
+        corrections.append(result.correction)
     seconds = (time.perf_counter() - start) / len(files)
     raw, corrected = np.concatenate(raw), np.concatenate(corrected)
     second_seed = perceptual_decode(files[:diversity_images], 1, settings, prior).images
@@ -78,9 +77,11 @@ def evaluate_rate(photos: list[np.ndarray], quality: int, prior: Prior, settings
         scores[name].update(reencoding(rows[name], files, quality))
     scores["data"] = realism(originals, originals)  # the estimator's floor: same images, other patches
     scores["jpeg"]["bpp"] = float(np.mean(jpeg_bpp))
+    correction = {field: np.concatenate([getattr(c, field) for c in corrections]) for field in ("exact", "steps", "replaced")}
     scores["perceptual"].update({
-        "seconds_per_image": seconds, "nfe": settings.steps, "corrected_exactly_%": 100 * float(np.concatenate(exact).mean()),
-        "mean_correction_steps": float(np.concatenate(correction_steps).mean()),
+        "seconds_per_image": seconds, "nfe": settings.steps, "corrected_exactly_%": 100 * float(correction["exact"].mean()),
+        "mean_correction_steps": float(correction["steps"].mean()),
+        "pixels_replaced_by_mse_%": 100 * float(correction["replaced"].mean()),
         "seed_std_gray_levels": float(np.std(np.stack([corrected[:diversity_images], second_seed]).astype(float),
                                              axis=0, ddof=1).mean())})
     return {"quality": quality, "bpp": float(bpp), "n_images": len(files), "settings": asdict(settings),

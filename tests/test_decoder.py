@@ -72,3 +72,15 @@ def test_the_correction_makes_the_mse_decoder_exactly_idempotent(tiles):
     before = np.mean([psnr(d, t) for d, t in zip(decoded, tiles)])
     after = np.mean([psnr(c, t) for c, t in zip(corrected.images, tiles)])
     assert after > before - 0.3  # a nudge that costs (almost) no fidelity
+    assert (corrected.replaced == 0).all()  # gradient steps alone got there
+
+
+def test_where_gradient_steps_stall_the_mse_reconstruction_is_pasted_in(tiles):
+    quality = 3
+    files = [encode(tile, quality) for tile in tiles[:3]]
+    model = codec_for(SMALL_HYPERPRIOR, quality)
+    y_symbols, z_symbols = zip(*(symbols(tile, quality) for tile in tiles[:3]))
+    noise = torch.rand(3, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    corrected = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), max_steps=20)
+    assert corrected.exact.all() and (corrected.replaced > 0).all()
+    assert all(encode(c, quality) == f for c, f in zip(corrected.images, files))

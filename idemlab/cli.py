@@ -10,7 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from idemlab.errors import IdemlabError
+from idemlab.errors import IdemlabError, report
 
 HEADER_NOTE = "header = everything in the file but the two entropy-coded strings"
 
@@ -120,8 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.run(args)
     except IdemlabError as error:
-        print(f"idemlab: error: {error}", file=sys.stderr)
-        return 1
+        return report(error)
     return 0
 
 

@@ -6,15 +6,21 @@ Book: Part II, chapter "The MSE codec" (the data section lists the photos and th
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from idemlab.errors import IdemlabError
+from idemlab.images import read_image
 
 # name → loader; all colour photographs (synthetic images and grayscale ones are left out)
 TRAIN_PHOTOS = ("astronaut", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry",
                 "retina", "flower", "grace_hopper")
 TEST_PHOTOS = ("coffee", "china")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm")
 
 
 def load_photo(name: str) -> np.ndarray:
@@ -44,9 +50,34 @@ def downscale(image: np.ndarray, factor: float) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
 
 
+def read_folder(folder: str | Path) -> list[np.ndarray]:
+    """Return every image under a folder of the user's own (any size, any mode that
+    ``read_image`` accepts) as uint8 RGB, in path order; raise IdemlabError if there is none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise IdemlabError(f"{folder} is not a folder")
+    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not paths:
+        raise IdemlabError(f"{folder} holds no images ({', '.join(IMAGE_SUFFIXES)})")
+    return [read_image(path) for path in paths]
+
+
+def training_data_note(folder: str | None = None) -> str:
+    """Return the model cards' sentence on what a model was trained on: the package photos, or
+    the images in a user's folder."""
+    if folder:
+        return f"random 32×32 multi-scale crops (factors 1–4, Lanczos) with flips of the images in `{folder}`"
+    return ("random 32×32 multi-scale crops (factors 1–4, Lanczos) with flips of the training photos of "
+            "`idemlab.data.TRAIN_PHOTOS`; the held-out photos (`TEST_PHOTOS`) are never seen in training")
+
+
 @lru_cache(maxsize=2)
 def _pyramid(photos: tuple[str, ...], factors: tuple[float, ...]) -> tuple[np.ndarray, ...]:
-    return tuple(downscale(load_photo(p), f) for p in photos for f in factors)
+    return _shrunk([load_photo(p) for p in photos], factors)
+
+
+def _shrunk(images: Sequence[np.ndarray], factors: tuple[float, ...]) -> tuple[np.ndarray, ...]:
+    return tuple(downscale(image, f) for image in images for f in factors)
 
 
 class PatchSampler:
@@ -54,13 +85,17 @@ class PatchSampler:
 
     Each photo is pre-shrunk by ``n_scales`` factors from 1 to ``max_factor`` (geometric);
     a patch picks a level with probability proportional to its area, a uniform position
-    and a random horizontal flip. Deterministic given the seed.
+    and a random horizontal flip. Deterministic given the seed. ``images`` replaces the package
+    photos with the user's own (e.g. ``read_folder(...)``).
     """
 
     def __init__(self, size: int = 32, photos: tuple[str, ...] = TRAIN_PHOTOS, n_scales: int = 12,
-                 max_factor: float = 4.0, seed: int = 0) -> None:
+                 max_factor: float = 4.0, seed: int = 0, images: Sequence[np.ndarray] | None = None) -> None:
         factors = tuple(float(f) for f in np.geomspace(1.0, max_factor, n_scales))
-        self.levels = [lvl for lvl in _pyramid(tuple(photos), factors) if min(lvl.shape[:2]) >= size]
+        pyramid = _pyramid(tuple(photos), factors) if images is None else _shrunk(images, factors)
+        self.levels = [lvl for lvl in pyramid if min(lvl.shape[:2]) >= size]
+        if not self.levels:
+            raise IdemlabError(f"no image is at least {size}×{size} pixels; patches cannot be cut")
         areas = np.array([(lvl.shape[0] - size + 1) * (lvl.shape[1] - size + 1) for lvl in self.levels], float)
         self.level_probabilities = areas / areas.sum()
         self.size = size

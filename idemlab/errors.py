@@ -3,3 +3,11 @@
 
 class IdemlabError(Exception):
     """A user-facing error (bad file, bad image, missing model); the CLI prints it and exits non-zero."""
+
+
+def report(error: IdemlabError) -> int:
+    """Print the error as one line ``idemlab: error: …`` on stderr; return the exit status 1."""
+    import sys
+
+    print(f"idemlab: error: {error}", file=sys.stderr)
+    return 1

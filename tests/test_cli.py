@@ -90,3 +90,15 @@ def test_perceptual_decode_refuses_zero_steps(tmp_path, capsys):
     main(["encode", str(tmp_path / "x.png"), "-o", str(tmp_path / "x.idem")])
     assert main(["decode", str(tmp_path / "x.idem"), "-o", str(tmp_path / "y.png"), "--mode", "perceptual", "--steps", "0"]) == 1
     assert capsys.readouterr().err.strip() == "idemlab: error: --steps must be at least 1, not 0"
+
+
+@pytest.mark.parametrize("module", ["idemlab.codec.train", "idemlab.prior.train"])
+def test_a_training_command_refuses_a_bad_data_folder_in_one_line(tmp_path, module):
+    import subprocess
+    import sys
+
+    extra = ["--quality", "1"] if module.startswith("idemlab.codec") else []
+    run = subprocess.run([sys.executable, "-W", "ignore", "-m", module, *extra, "--out", str(tmp_path / "out"),
+                          "--data", str(tmp_path / "nowhere")], capture_output=True, text=True)
+    assert run.returncode == 1
+    assert run.stderr.strip() == f"idemlab: error: {tmp_path / 'nowhere'} is not a folder"

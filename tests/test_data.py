@@ -2,7 +2,11 @@
 import numpy as np
 import pytest
 
-from idemlab.data import TEST_PHOTOS, TRAIN_PHOTOS, PatchSampler, downscale, load_photo, held_out_patches, to_tensor
+from PIL import Image
+
+from idemlab.data import (TEST_PHOTOS, TRAIN_PHOTOS, PatchSampler, downscale, held_out_patches, load_photo, read_folder,
+                          to_tensor)
+from idemlab.errors import IdemlabError
 
 
 def test_train_and_test_photos_are_disjoint_and_load_offline():
@@ -39,3 +43,31 @@ def test_fixed_test_set_and_tensor_conversion():
     tensor = to_tensor(patches[:4])
     assert tuple(tensor.shape) == (4, 3, 32, 32)
     assert 0.0 <= tensor.min() and tensor.max() <= 1.0
+
+
+def test_a_folder_of_own_images_of_any_size_and_mode_feeds_the_sampler(tmp_path):
+    rng = np.random.default_rng(0)
+    (tmp_path / "nested").mkdir()
+    Image.fromarray(rng.integers(0, 256, (53, 37), dtype=np.uint8)).save(tmp_path / "gray.png")
+    Image.fromarray(rng.integers(0, 256, (90, 120, 3), dtype=np.uint8)).save(tmp_path / "nested" / "photo.jpg")
+    (tmp_path / "notes.txt").write_text("not an image, and not read")
+    images = read_folder(tmp_path)
+    assert [image.shape for image in images] == [(53, 37, 3), (90, 120, 3)]
+    patches = PatchSampler(images=images, seed=1).sample(8)
+    assert patches.shape == (8, 32, 32, 3) and patches.dtype == np.uint8
+
+
+@pytest.mark.parametrize("content, message", [(None, "holds no images"), (b"text", "not an image"),
+                                               ("tiny", "at least 32")])
+def test_a_bad_image_folder_is_refused_in_one_sentence(tmp_path, content, message):
+    if content == "tiny":
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "tiny.png")
+    elif content is not None:
+        (tmp_path / "broken.png").write_bytes(content)
+    with pytest.raises(IdemlabError, match=message):
+        PatchSampler(images=read_folder(tmp_path))
+
+
+def test_a_missing_folder_is_refused(tmp_path):
+    with pytest.raises(IdemlabError, match="is not a folder"):
+        read_folder(tmp_path / "nowhere")

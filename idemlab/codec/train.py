@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from compressai.losses import RateDistortionLoss
 from tqdm import tqdm
 
 from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, likelihood_bits
-from idemlab.data import PatchSampler, held_out_patches, to_tensor
+from idemlab.data import PatchSampler, held_out_patches, read_folder, to_tensor, training_data_note
+from idemlab.errors import IdemlabError, report
 
 
 def evaluate(model: SmallScaleHyperprior, patches: torch.Tensor) -> dict:
@@ -35,8 +37,10 @@ def evaluate(model: SmallScaleHyperprior, patches: torch.Tensor) -> dict:
             "psnr_db": (10 * torch.log10(1 / mse)).mean().item()}
 
 
-def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: float = 5e-4, seed: int = 0) -> dict:
-    """Train one rate for a wall-clock budget; return the training log written to out."""
+def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: float = 5e-4, seed: int = 0,
+          data: Path | None = None) -> dict:
+    """Train one rate for a wall-clock budget on the package photos (or the images in the folder
+    ``data``); return the training log written to out."""
     torch.manual_seed(seed)
     lmbda = QUALITY_LAMBDAS[quality]
     model = SmallScaleHyperprior()
@@ -44,9 +48,15 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
     main_params = [p for n, p in model.named_parameters() if not n.endswith(".quantiles")]
     aux_params = [p for n, p in model.named_parameters() if n.endswith(".quantiles")]
     optimizer, aux_optimizer = torch.optim.Adam(main_params, lr=lr), torch.optim.Adam(aux_params, lr=1e-3)
-    sampler, test = PatchSampler(seed=seed), to_tensor(held_out_patches())
+    sampler = PatchSampler(seed=seed, images=None if data is None else read_folder(data))
+    test = to_tensor(held_out_patches())
     start, step, history = time.time(), 0, []
     progress = tqdm(desc=f"codec q{quality}", unit="step")
+
+    def record() -> None:
+        history.append({"step": step, "seconds": round(time.time() - start, 1), "loss": losses["loss"].item(),
+                        "bpp": losses["bpp_loss"].item(), "mse": losses["mse_loss"].item(), "aux": aux.item()})
+
     while time.time() - start < 60 * minutes:
         model.train()
         x = to_tensor(sampler.sample(batch_size))
@@ -61,14 +71,15 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
         aux_optimizer.step()
         step += 1
         if step % 200 == 0:
-            history.append({"step": step, "seconds": round(time.time() - start, 1), "loss": losses["loss"].item(),
-                            "bpp": losses["bpp_loss"].item(), "mse": losses["mse_loss"].item(), "aux": aux.item()})
+            record()
             progress.set_postfix(loss=f"{losses['loss'].item():.3f}", bpp=f"{losses['bpp_loss'].item():.3f}")
         progress.update()
     progress.close()
+    if not history or history[-1]["step"] != step:  # the final batch, also for budgets under 200 steps
+        record()
     model.update(force=True)
     log = {"quality": quality, "lambda": lmbda, "steps": step, "batch_size": batch_size, "lr": lr, "seed": seed,
-           "wall_seconds": round(time.time() - start, 1), "threads": torch.get_num_threads(),
+           "data": None if data is None else str(data), "wall_seconds": round(time.time() - start, 1), "threads": torch.get_num_threads(),
            "machine": f"{platform.machine()} CPU, {platform.processor() or 'unknown'}", "history": history,
            "test": evaluate(model, test)}
     out.mkdir(parents=True, exist_ok=True)
@@ -81,14 +92,14 @@ def write_model_card(out: Path) -> Path:
     """Write out/MODEL_CARD.md from out/training.json; return its path."""
     log = json.loads((out / "training.json").read_text())
     last, test = log["history"][-1], log["test"]
+    data_option = f" --data {log['data']}" if log.get("data") else ""
     card = f"""# Model card: idemlab small scale hyperprior, quality {log['quality']}
 
 - **Architecture:** `idemlab.codec.SmallScaleHyperprior(N=64, M=96)`, compressai's scale hyperprior
   with y at 1/8 and z at 1/16 of the image side; entropy models from compressai.
 - **Objective:** compressai `RateDistortionLoss`, λ = {log['lambda']} (bpp + λ·255²·MSE), plus the aux loss.
-- **Data:** random 32×32 multi-scale crops (factors 1–4, Lanczos) with flips of the training photos
-  of `idemlab.data.TRAIN_PHOTOS`; the test photos (`TEST_PHOTOS`) are never seen in training.
-- **Command:** `python -m idemlab.codec.train --quality {log['quality']} --minutes {round(log['wall_seconds'] / 60)} --out {out}`
+- **Data:** {training_data_note(log.get('data'))}.
+- **Command:** `python -m idemlab.codec.train --quality {log['quality']} --minutes {round(log['wall_seconds'] / 60)} --out {out}{data_option}`
 - **Training:** {log['steps']} steps of batch {log['batch_size']}, Adam lr {log['lr']}, seed {log['seed']},
   {log['wall_seconds'] / 60:.1f} min wall on {log['threads']} CPU thread(s) ({log['machine']}).
 - **Final training batch:** loss {last['loss']:.4f}, bpp {last['bpp']:.3f}, MSE {last['mse']:.5f}, aux {last['aux']:.1f}.
@@ -107,11 +118,15 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0, help="wall-clock training budget")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--data", type=Path, default=None, help="a folder of your own images (default: the package photos)")
     args = parser.parse_args()
-    log = train(args.quality, args.minutes, args.out, args.batch_size)
+    log = train(args.quality, args.minutes, args.out, args.batch_size, data=args.data)
     write_model_card(args.out)
     print(json.dumps(log["test"]))
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except IdemlabError as error:
+        sys.exit(report(error))

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from idemlab.data import PatchSampler, held_out_patches
+from idemlab.data import PatchSampler, held_out_patches, training_data_note
 from idemlab.prior.load import load_prior
 from idemlab.prior.model import Prior
 from idemlab.prior.sampling import sample
@@ -72,14 +72,14 @@ def write_card(directory: Path, prior: Prior, n: int = 256, steps: int = 50) -> 
                      f"{r['vs_test_spectral_db']:.2f} |" for name, r in table.items())
     params = sum(p.numel() for p in prior.unet.parameters())
     last = log["history"][-1]
+    data_option = f" --data {log['data']}" if log.get("data") else ""
     card = f"""# Model card: idemlab small diffusion prior (32×32 RGB)
 
 - **Architecture:** diffusers `UNet2DModel`, channels {tuple(log['channels'])}, one ResNet block per level,
   self-attention at the coarsest (8×8) level; {params / 1e6:.2f} M parameters; ε-prediction.
 - **Noise schedule:** DDPM, 1000 steps, cosine (`squaredcos_cap_v2`); sample with DDPM or DDIM.
-- **Data:** random 32×32 multi-scale crops (factors 1–4, Lanczos) with flips of the training photos
-  of `idemlab.data.TRAIN_PHOTOS`; the held-out photos (`TEST_PHOTOS`) are never seen in training.
-- **Command:** `python -m idemlab.prior.train --out {directory.name} --minutes {round(log['wall_seconds'] / 60)}`
+- **Data:** {training_data_note(log.get('data'))}.
+- **Command:** `python -m idemlab.prior.train --out {directory.name} --minutes {round(log['wall_seconds'] / 60)}{data_option}`
   (resumable with `--resume`), then `python -m idemlab.prior.card {directory.name}`.
 - **Training:** {log['steps']} steps of batch {log['batch_size']}, AdamW lr {log['lr']} (250 warm-up steps),
   gradient clipping 1, EMA decay {log['ema_decay']} (the EMA weights are shipped), seed {log['seed']};

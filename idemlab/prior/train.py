@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -19,7 +20,8 @@ import torch.nn.functional as F
 from diffusers.training_utils import EMAModel
 from tqdm import tqdm
 
-from idemlab.data import PatchSampler, to_tensor
+from idemlab.data import PatchSampler, read_folder, to_tensor
+from idemlab.errors import IdemlabError, report
 from idemlab.prior.model import Prior, small_unet, training_scheduler
 
 
@@ -33,17 +35,18 @@ def diffusion_loss(prior: Prior, clean: torch.Tensor, generator: torch.Generator
 
 def train(out: Path, minutes: float, max_steps: int | None = None, resume: bool = False, batch_size: int = 32,
           lr: float = 4e-4, ema_decay: float = 0.999, checkpoint_minutes: float = 5.0, seed: int = 0,
-          channels: tuple[int, ...] = (32, 64, 128), progress: bool = True) -> dict:
-    """Train until ``minutes`` of wall time (summed over resumed runs) or ``max_steps``; save the
-    EMA prior with ``save_pretrained`` to out and return the training log."""
+          channels: tuple[int, ...] = (32, 64, 128), progress: bool = True, data: Path | None = None) -> dict:
+    """Train on the package photos (or the images in the folder ``data``) until ``minutes`` of wall
+    time (summed over resumed runs) or ``max_steps``; save the EMA prior with ``save_pretrained``
+    to out and return the training log."""
     out.mkdir(parents=True, exist_ok=True)
     checkpoint_path = out / "checkpoint.pt"
     torch.manual_seed(seed)
     prior = Prior(small_unet(channels=channels), training_scheduler())
     optimizer = torch.optim.AdamW(prior.unet.parameters(), lr=lr, weight_decay=0.0)
     ema = EMAModel(prior.unet.parameters(), decay=ema_decay)
-    sampler = PatchSampler(seed=seed)
-    log = {"steps": 0, "wall_seconds": 0.0, "batch_size": batch_size, "lr": lr, "ema_decay": ema_decay,
+    sampler = PatchSampler(seed=seed, images=None if data is None else read_folder(data))
+    log = {"data": None if data is None else str(data), "steps": 0, "wall_seconds": 0.0, "batch_size": batch_size, "lr": lr, "ema_decay": ema_decay,
            "seed": seed, "channels": list(channels), "history": []}
     if resume and checkpoint_path.exists():
         state = torch.load(checkpoint_path, weights_only=False)
@@ -103,10 +106,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="stop after this many steps in total")
     parser.add_argument("--resume", action="store_true", help="continue from out/checkpoint.pt")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--data", type=Path, default=None, help="a folder of your own images (default: the package photos)")
     args = parser.parse_args()
-    log = train(args.out, args.minutes, args.steps, args.resume, args.batch_size)
+    log = train(args.out, args.minutes, args.steps, args.resume, args.batch_size, data=args.data)
     print(json.dumps({k: log[k] for k in ("steps", "wall_seconds")} | {"loss": log["history"][-1:]}))
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except IdemlabError as error:
+        sys.exit(report(error))

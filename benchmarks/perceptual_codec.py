@@ -22,7 +22,8 @@ from idemlab.codec import QUALITY_LAMBDAS
 from idemlab.codec.pipeline import decode, encode
 from idemlab.data import held_out_photos
 from idemlab.decoder import PerceptualSettings, perceptual_decode
-from idemlab.evaluation import evaluate_rate, mean_psnr
+from idemlab.evaluation import evaluate_rate
+from idemlab.metrics import psnr
 from idemlab.plotting import COLORS, use_book_style
 from idemlab.prior import load_prior
 
@@ -37,8 +38,8 @@ def whole_photos(quality: int, settings: PerceptualSettings, prior) -> list[dict
         seconds = time.perf_counter() - start
         mse_image = decode(data)[None]
         rows.append({"size": list(photo.shape[:2]), "bpp": 8 * len(data) / photo.shape[0] / photo.shape[1],
-                     "seconds": seconds, "mse_psnr_db": mean_psnr(mse_image, photo[None]),
-                     "perceptual_psnr_db": mean_psnr(result.images, photo[None]),
+                     "seconds": seconds, "mse_psnr_db": psnr(mse_image, photo[None]),
+                     "perceptual_psnr_db": psnr(result.images, photo[None]),
                      "byte_identical": bool(encode(result.images[0], quality) == data),
                      "mse_byte_identical": bool(encode(mse_image[0], quality) == data)})
     return rows

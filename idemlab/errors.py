@@ -1,4 +1,5 @@
 """The one exception idemlab raises for bad input: its message is a sentence a user can act on."""
+import sys
 
 
 class IdemlabError(Exception):
@@ -7,7 +8,5 @@ class IdemlabError(Exception):
 
 def report(error: IdemlabError) -> int:
     """Print the error as one line ``idemlab: error: …`` on stderr; return the exit status 1."""
-    import sys
-
     print(f"idemlab: error: {error}", file=sys.stderr)
     return 1

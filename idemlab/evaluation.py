@@ -13,16 +13,11 @@ import numpy as np
 
 from idemlab.baselines import jpeg_at_bpp
 from idemlab.codec.pipeline import decode, encode, received_latents, received_symbols, symbols
-from idemlab.data import tiles
+from idemlab.data import tiles, to_uint8
 from idemlab.decoder import PerceptualSettings, perceptual_decode
+from idemlab.metrics import psnr
 from idemlab.prior.model import Prior
 from idemlab.realism import patch_swd, spectral_distance_db
-
-
-def mean_psnr(images: np.ndarray, originals: np.ndarray) -> float:
-    """Return the PSNR (dB) of the mean squared error over a whole set of 8-bit images."""
-    mse = np.mean((images.astype(float) - originals.astype(float)) ** 2)
-    return float(10 * np.log10(255.0**2 / mse))
 
 
 def realism(images: np.ndarray, originals: np.ndarray) -> dict:
@@ -62,7 +57,7 @@ def evaluate_rate(photos: list[np.ndarray], quality: int, prior: Prior, settings
     start, raw, corrected, corrections = time.perf_counter(), [], [], []
     for first in range(0, len(files), batch):
         result = perceptual_decode(files[first:first + batch], 0, settings, prior, progress)
-        raw.append((result.raw * 255).round().byte().permute(0, 2, 3, 1).numpy())
+        raw.append(to_uint8(result.raw))
         corrected.append(result.images)
         corrections.append(result.correction)
     seconds = (time.perf_counter() - start) / len(files)
@@ -71,7 +66,7 @@ def evaluate_rate(photos: list[np.ndarray], quality: int, prior: Prior, settings
     jpeg_bpp, jpeg_images = zip(*(jpeg_at_bpp(photo, bpp) for photo in photos))
     jpeg_tiles = np.concatenate([tiles(image, size) for image in jpeg_images])[::every]
     rows = {"mse": mse_images, "perceptual_raw": raw, "perceptual": corrected, "jpeg": jpeg_tiles}
-    scores = {name: {"psnr_db": mean_psnr(images, originals), **realism(images, originals)}
+    scores = {name: {"psnr_db": psnr(images, originals), **realism(images, originals)}
               for name, images in rows.items()}
     for name in ("mse", "perceptual_raw", "perceptual"):
         scores[name].update(reencoding(rows[name], files, quality))

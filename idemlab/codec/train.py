@@ -79,7 +79,8 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
         record()
     model.update(force=True)
     log = {"quality": quality, "lambda": lmbda, "steps": step, "batch_size": batch_size, "lr": lr, "seed": seed,
-           "data": None if data is None else str(data), "wall_seconds": round(time.time() - start, 1), "threads": torch.get_num_threads(),
+           "data": None if data is None else str(data), "wall_seconds": round(time.time() - start, 1),
+           "threads": torch.get_num_threads(),
            "machine": f"{platform.machine()} CPU, {platform.processor() or 'unknown'}", "history": history,
            "test": evaluate(model, test)}
     out.mkdir(parents=True, exist_ok=True)

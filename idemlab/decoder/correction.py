@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from idemlab.codec.model import SmallScaleHyperprior
 from idemlab.codec.pipeline import latents
+from idemlab.data import to_uint8
 from idemlab.decoder.constraints import as_encoder_input
 
 
@@ -40,7 +41,8 @@ def _cell_violation(value: torch.Tensor, symbol: torch.Tensor, margin: float) ->
     return torch.relu((value - symbol).abs() - (0.5 - margin)).pow(2).flatten(1).sum(1)
 
 
-def _to_uint8(x: torch.Tensor) -> torch.Tensor:
+def _as_saved(x: torch.Tensor) -> torch.Tensor:
+    """Return x in [0, 1] rounded to the 8-bit levels a saved PNG holds."""
     return (x.clamp(0, 1) * 255).round() / 255
 
 
@@ -58,7 +60,7 @@ class _Target:
     def wrong_cells(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Return where the 8-bit version of x re-encodes to other y and z symbols (per cell)."""
         with torch.no_grad():
-            y, z = self.latents(_to_uint8(x))
+            y, z = self.latents(_as_saved(x))
         return (torch.round(y) != self.y_symbols).any(1), (torch.round(z) != self.z_symbols).any(1)
 
     def matches(self, x: torch.Tensor) -> torch.Tensor:
@@ -128,5 +130,4 @@ def make_idempotent(model: SmallScaleHyperprior, images: torch.Tensor, y_symbols
         steps += round_steps
         if done.all():
             break
-    uint8 = (_to_uint8(result) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-    return Correction(uint8, done.numpy(), steps.numpy(), replaced.flatten(1).mean(1).numpy())
+    return Correction(to_uint8(result), done.numpy(), steps.numpy(), replaced.flatten(1).mean(1).numpy())

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from idemlab.codec.pipeline import received_latents, received_symbols
+from idemlab.data import to_uint8
 from idemlab.decoder.constraints import idempotence_guidance
 from idemlab.decoder.correction import Correction, make_idempotent
 from idemlab.errors import IdemlabError
@@ -75,7 +76,6 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
                            generator, progress)
     raw = ((x0 + 1) / 2)[..., : f.height, : f.width]
     if not settings.correct:
-        uint8 = (raw * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-        return PerceptualDecoding(uint8, raw, None)
+        return PerceptualDecoding(to_uint8(raw), raw, None)
     correction = make_idempotent(model, raw, *received_symbols(model, y_hat, z_hat))
     return PerceptualDecoding(correction.images, raw, correction)

@@ -14,16 +14,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from idemlab.data import PatchSampler, held_out_patches, training_data_note
+from idemlab.data import PatchSampler, held_out_patches, to_uint8, training_data_note
 from idemlab.prior.load import load_prior
 from idemlab.prior.model import Prior
 from idemlab.prior.sampling import sample
 from idemlab.realism import patch_swd, spectral_distance_db
-
-
-def to_uint8(images) -> np.ndarray:
-    """Return float images (n, 3, H, W) in [0, 1] as uint8 (n, H, W, 3)."""
-    return (images.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).numpy()
 
 
 def blurred(images: np.ndarray, radius: float = 1.0) -> np.ndarray:

@@ -46,8 +46,8 @@ def train(out: Path, minutes: float, max_steps: int | None = None, resume: bool 
     optimizer = torch.optim.AdamW(prior.unet.parameters(), lr=lr, weight_decay=0.0)
     ema = EMAModel(prior.unet.parameters(), decay=ema_decay)
     sampler = PatchSampler(seed=seed, images=None if data is None else read_folder(data))
-    log = {"data": None if data is None else str(data), "steps": 0, "wall_seconds": 0.0, "batch_size": batch_size, "lr": lr, "ema_decay": ema_decay,
-           "seed": seed, "channels": list(channels), "history": []}
+    log = {"data": None if data is None else str(data), "steps": 0, "wall_seconds": 0.0, "batch_size": batch_size,
+           "lr": lr, "ema_decay": ema_decay, "seed": seed, "channels": list(channels), "history": []}
     if resume and checkpoint_path.exists():
         state = torch.load(checkpoint_path, weights_only=False)
         prior.unet.load_state_dict(state["unet"])

@@ -6,11 +6,14 @@ Book: Part II, chapters "The MSE codec" and "The idempotent perceptual decoder".
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
 from idemlab.errors import IdemlabError, report
+from idemlab.limits import MAX_PIXELS
 
 HEADER_NOTE = "header = everything in the file but the two entropy-coded strings"
 
@@ -24,13 +27,14 @@ def _read_bytes(path: Path) -> bytes:
         raise IdemlabError(f"{path} cannot be read ({error.strerror or type(error).__name__})") from None
 
 
-def _check_output(source: Path, output: Path, suffix: str) -> None:
+def _check_output(source: Path, output: Path, suffix: str, force: bool) -> None:
+    from idemlab.images import check_writable
+
     if output.suffix.lower() != suffix:
         raise IdemlabError(f"the output {output} must end in {suffix}")
     if output.exists() and output.resolve() == source.resolve():
         raise IdemlabError(f"the output {output} is the input; choose another name")
-    if not output.parent.resolve().is_dir():
-        raise IdemlabError(f"the folder of {output} does not exist")
+    check_writable(output, force)
 
 
 def encode_command(args: argparse.Namespace) -> None:
@@ -38,9 +42,9 @@ def encode_command(args: argparse.Namespace) -> None:
     from idemlab.codec.pipeline import encode
     from idemlab.images import read_image, write_atomic
 
-    _check_output(args.image, args.output, ".idem")
-    image = read_image(args.image)
-    data = encode(image, args.quality)
+    _check_output(args.image, args.output, ".idem", args.force)
+    image = read_image(args.image, args.max_pixels)
+    data = encode(image, args.quality, args.max_pixels)
     write_atomic(args.output, data)
     height, width = image.shape[:2]
     print(f"{args.output}: {len(data)} bytes, {8 * len(data) / (height * width):.4f} bpp ({width}×{height}, quality {args.quality})")
@@ -50,24 +54,26 @@ def decode_command(args: argparse.Namespace) -> None:
     """Decode a .idem file into a PNG image with the MSE or the perceptual decoder."""
     from idemlab.images import png_bytes, write_atomic
 
-    _check_output(args.file, args.output, ".png")
+    _check_output(args.file, args.output, ".png", args.force)
     data = _read_bytes(args.file)
     if args.mode == "mse":
         from idemlab.codec.pipeline import decode
 
-        write_atomic(args.output, png_bytes(decode(data)))
+        write_atomic(args.output, png_bytes(decode(data, args.max_pixels)))
         print(f"{args.output}: decoded with the MSE decoder")
         return
     from idemlab.decoder import PerceptualSettings, perceptual_decode
     from idemlab.prior import load_prior
 
-    if args.steps < 1:
-        raise IdemlabError(f"--steps must be at least 1, not {args.steps}")
     settings = PerceptualSettings(steps=args.steps, sampler=args.sampler)
-    result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True)
-    write_atomic(args.output, png_bytes(result.images[0]))
+    result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True,
+                               max_pixels=args.max_pixels)
     correction = result.correction
-    exact = "yes" if correction.exact[0] else "NO (the correction did not converge)"
+    if not correction.exact[0] and not args.allow_inexact:
+        raise IdemlabError("the perceptual reconstruction does not re-encode to the same file (the correction "
+                           "did not converge), so nothing was written; pass --allow-inexact to save it anyway")
+    write_atomic(args.output, png_bytes(result.images[0]))
+    exact = "yes" if correction.exact[0] else "NO (the correction did not converge; saved with --allow-inexact)"
     if correction.replaced[0] > 0:
         exact += f" ({100 * correction.replaced[0]:.1f} % of pixels taken from the MSE reconstruction)"
     print(f"{args.output}: decoded with the perceptual decoder ({args.sampler}, {args.steps} steps, "
@@ -88,24 +94,55 @@ def info_command(args: argparse.Namespace) -> None:
     print(f"rate        {8 * len(data) / (f.width * f.height):.4f} bpp from the file size")
 
 
+def _seed(text: str) -> int:
+    seed = int(text)
+    if not 0 <= seed < 2**63:
+        raise argparse.ArgumentTypeError(f"a seed is an integer from 0 to 2**63 - 1, not {text}")
+    return seed
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
+
+
+def _add_output_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("-f", "--force", "-y", action="store_true", help="replace the output if it exists")
+    command.add_argument("--max-pixels", type=_positive, default=None,
+                         help=f"largest image accepted, in pixels (default {MAX_PIXELS:,})")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the package's one-line error format and exit status 1."""
+
+    def error(self, message: str) -> None:
+        self.exit(1, f"idemlab: error: {message}\n")
+
+
 def parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``idemlab`` command."""
-    main = argparse.ArgumentParser(prog="idemlab", description="Idempotent perceptual image compression: the book's codec.")
-    commands = main.add_subparsers(dest="command", required=True)
+    main = _Parser(prog="idemlab", description="Idempotent perceptual image compression: the book's codec.")
+    commands = main.add_subparsers(dest="command", required=True, parser_class=_Parser)
     encode = commands.add_parser("encode", help="compress an image into a .idem file")
     encode.add_argument("image", type=Path)
     encode.add_argument("-o", "--output", type=Path, required=True)
     encode.add_argument("--quality", type=int, default=3, choices=[1, 3, 5, 7])
+    _add_output_options(encode)
     encode.set_defaults(run=encode_command)
     decode = commands.add_parser("decode", help="decompress a .idem file into a PNG")
     decode.add_argument("file", type=Path)
     decode.add_argument("-o", "--output", type=Path, required=True)
     decode.add_argument("--mode", choices=["mse", "perceptual"], default="mse",
                         help="mse: the codec's own decoder; perceptual: the idempotent diffusion decoder")
-    decode.add_argument("--seed", type=int, default=0, help="perceptual: which of the plausible images")
-    decode.add_argument("--steps", type=int, default=100, help="perceptual: sampler steps (= network evaluations)")
+    decode.add_argument("--seed", type=_seed, default=0, help="perceptual: which of the plausible images (0 to 2⁶³−1)")
+    decode.add_argument("--steps", type=_positive, default=100, help="perceptual: sampler steps (= network evaluations)")
     decode.add_argument("--sampler", choices=["ddim", "ddpm"], default="ddim", help="perceptual: the reverse process")
     decode.add_argument("--prior", default=None, help="perceptual: a prior folder or hub id (default: the shipped one)")
+    decode.add_argument("--allow-inexact", action="store_true",
+                        help="perceptual: save the image even if it does not re-encode to the same file")
+    _add_output_options(decode)
     decode.set_defaults(run=decode_command)
     info = commands.add_parser("info", help="describe a .idem file")
     info.add_argument("file", type=Path)
@@ -113,14 +150,28 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds like an error: temporary files are removed
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or a usage error already reported in one line
+        return int(stop.code or 0)
     warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notes are not for users
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGHUP, _terminate)
     try:
         args.run(args)
     except IdemlabError as error:
         return report(error)
+    except MemoryError:
+        return report(IdemlabError("out of memory; try a smaller image or lower --max-pixels"))
+    except KeyboardInterrupt:
+        return report(IdemlabError("interrupted; nothing was written"))
     return 0
 
 

@@ -62,12 +62,12 @@ def read_folder(folder: str | Path) -> list[np.ndarray]:
     return [read_image(path) for path in paths]
 
 
-def training_data_note(folder: str | None = None) -> str:
+def training_data_note(folder: str | None = None, size: int = 32) -> str:
     """Return the model cards' sentence on what a model was trained on: the package photos, or
     the images in a user's folder."""
     if folder:
-        return f"random 32×32 multi-scale crops (factors 1–4, Lanczos) with flips of the images in `{folder}`"
-    return ("random 32×32 multi-scale crops (factors 1–4, Lanczos) with flips of the training photos of "
+        return f"random {size}×{size} multi-scale crops (factors 1–4, Lanczos) with flips of the images in `{folder}`"
+    return (f"random {size}×{size} multi-scale crops (factors 1–4, Lanczos) with flips of the training photos of "
             "`idemlab.data.TRAIN_PHOTOS`; the held-out photos (`TEST_PHOTOS`) are never seen in training")
 
 

@@ -8,7 +8,7 @@ import torch
 
 from idemlab.codec.bitstream import IdemFile, pack, unpack
 from idemlab.codec.pipeline import codec_for, decode, encode, to_image, to_padded_tensor
-from idemlab.data import held_out_patches
+from idemlab.data import held_out_patches, held_out_photos
 from idemlab.errors import IdemlabError
 
 PATCHES = held_out_patches()[:4]
@@ -42,7 +42,7 @@ def test_odd_sizes_round_trip_and_bpp_counts_every_byte():
 
 def test_the_same_image_gives_the_same_bytes_in_another_process():
     here = encode(PATCHES[0], 1)
-    script = ("import sys; from idemlab.data import held_out_patches; from idemlab.codec.pipeline import encode; "
+    script = ("import sys; from idemlab.data import held_out_patches, held_out_photos; from idemlab.codec.pipeline import encode; "
               "sys.stdout.buffer.write(encode(held_out_patches()[0], 1))")
     there = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True).stdout
     assert here == encode(PATCHES[0], 1) == there
@@ -66,12 +66,49 @@ def test_fuzzed_files_raise_only_idemlab_errors():
     assert len(cases) == 1100
 
 
-def test_garbage_strings_with_a_valid_checksum_decode_without_crashing():
+def test_garbage_strings_with_a_valid_checksum_are_refused_not_decoded():
     rng = np.random.default_rng(2)
     for _ in range(50):
         y = bytes(rng.integers(0, 256, rng.integers(0, 80), dtype=np.uint8))
         z = bytes(rng.integers(0, 256, rng.integers(0, 20), dtype=np.uint8))
-        assert decode(pack(IdemFile(1, 1, 32, 48, z, y))).shape == (32, 48, 3)
+        with pytest.raises(IdemlabError, match="corrupt"):
+            decode(pack(IdemFile(1, 1, 32, 48, z, y)))
+
+
+@pytest.mark.parametrize("width, height", [(65535, 65535), (59712, 5936), (4096, 4096), (1200, 900)])
+def test_a_valid_checksum_over_a_header_that_claims_a_large_image_is_refused(width, height):
+    valid = unpack(encode(PATCHES[0], 1))
+    crafted = pack(IdemFile(1, 1, height, width, valid.z_string, valid.y_string))
+    with pytest.raises(IdemlabError, match="corrupt|limit"):
+        decode(crafted)
+
+
+def test_an_image_above_the_pixel_limit_is_refused_before_any_work():
+    image = np.zeros((40, 30, 3), np.uint8)
+    with pytest.raises(IdemlabError, match="1,200 pixels, above the limit of 1,000"):
+        encode(image, 1, max_pixels=1000)
+    data = encode(image, 1)
+    with pytest.raises(IdemlabError, match="above the limit"):
+        decode(data, max_pixels=1000)
+    assert decode(data, max_pixels=1200).shape == (40, 30, 3)
+
+
+def test_trailing_bytes_after_a_valid_string_are_refused():
+    valid = unpack(encode(PATCHES[2], 3))
+    crafted = pack(IdemFile(1, 3, 32, 32, valid.z_string, valid.y_string + b"\x00\x00\x00\x00"))
+    with pytest.raises(IdemlabError, match="corrupt"):
+        decode(crafted)
+
+
+def test_large_images_coded_in_strips_give_the_bytes_and_pixels_of_the_whole(monkeypatch):
+    from idemlab.codec import strips
+
+    image = np.asarray(held_out_photos(4.0)[0])[:, :120]  # a 100×120 photo crop: 13 latent rows
+    whole_file, whole_pixels = encode(image, 3), decode(encode(image, 3))
+    monkeypatch.setattr(strips, "STRIP_PIXELS", 0)
+    monkeypatch.setattr(strips, "STRIP_ROWS", 4)
+    assert encode(image, 3) == whole_file
+    assert np.abs(decode(whole_file).astype(int) - whole_pixels).max() <= 1
 
 
 def test_a_file_of_an_unknown_model_is_refused_by_name():

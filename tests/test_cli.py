@@ -89,7 +89,7 @@ def test_perceptual_decode_refuses_zero_steps(tmp_path, capsys):
     Image.new("RGB", (16, 16)).save(tmp_path / "x.png")
     main(["encode", str(tmp_path / "x.png"), "-o", str(tmp_path / "x.idem")])
     assert main(["decode", str(tmp_path / "x.idem"), "-o", str(tmp_path / "y.png"), "--mode", "perceptual", "--steps", "0"]) == 1
-    assert capsys.readouterr().err.strip() == "idemlab: error: --steps must be at least 1, not 0"
+    assert capsys.readouterr().err.strip() == "idemlab: error: argument --steps: must be at least 1, not 0"
 
 
 @pytest.mark.parametrize("module", ["idemlab.codec.train", "idemlab.prior.train"])

@@ -11,10 +11,14 @@ import torch
 import torch.nn.functional as F
 
 from idemlab.codec.bitstream import IdemFile, pack, unpack
+from idemlab.codec.entropy import decode_hyperlatent, decode_latent
 from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, load_shipped_codec
+from idemlab.codec.strips import analysis, synthesis
 from idemlab.errors import IdemlabError
+from idemlab.limits import check_size
 
 SMALL_HYPERPRIOR = 1  # model family id written in the file
+Y_FACTOR = 8  # the small codec's y is at 1/8 of the image side
 
 
 @lru_cache(maxsize=None)
@@ -42,40 +46,51 @@ def to_image(x_hat: torch.Tensor, height: int, width: int) -> np.ndarray:
     return (x * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
 
 
-def encode(image: np.ndarray, quality: int) -> bytes:
-    """Return the ``.idem`` bytes of a uint8 RGB image (H, W, 3) at a quality level."""
+def encode(image: np.ndarray, quality: int, max_pixels: int | None = None) -> bytes:
+    """Return the ``.idem`` bytes of a uint8 RGB image (H, W, 3) at a quality level.
+
+    The steps of compressai's ``ScaleHyperprior.compress``, with the analysis transform run in
+    strips on large images (``idemlab.codec.strips``) so that memory stays bounded.
+    """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise IdemlabError(f"expected an 8-bit RGB image of shape (H, W, 3), got {image.dtype} {image.shape}")
+    height, width = image.shape[:2]
+    check_size(width, height, max_pixels)
     model = codec_for(SMALL_HYPERPRIOR, quality)
     with torch.no_grad():
-        coded = model.compress(to_padded_tensor(image, model.downsampling_factor))
-    (y_string,), (z_string,) = coded["strings"]
-    height, width = image.shape[:2]
+        y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), Y_FACTOR)
+        z = model.h_a(torch.abs(y))
+        (z_string,) = model.entropy_bottleneck.compress(z)
+        z_hat = model.entropy_bottleneck.decompress([z_string], z.shape[-2:])
+        indexes = model.gaussian_conditional.build_indexes(model.h_s(z_hat))
+        (y_string,) = model.gaussian_conditional.compress(y, indexes)
     return pack(IdemFile(SMALL_HYPERPRIOR, quality, height, width, z_string, y_string))
 
 
-def received_latents(data: bytes) -> tuple[IdemFile, SmallScaleHyperprior, torch.Tensor, torch.Tensor]:
+def received_latents(data: bytes, max_pixels: int | None = None) -> tuple[IdemFile, SmallScaleHyperprior, torch.Tensor, torch.Tensor]:
     """Return the parsed file, its codec and the dequantised latents ŷ and ẑ it carries.
 
     The entropy-decoding half of compressai's ``ScaleHyperprior.decompress``, stopped before the
-    synthesis transform, because the perceptual decoder needs ŷ itself.
+    synthesis transform because the perceptual decoder needs ŷ itself; bounded and verified
+    against crafted files (``idemlab.codec.entropy``).
     """
     f = unpack(data)
+    check_size(f.width, f.height, max_pixels, what="the image this file holds")
     model = codec_for(f.family, f.quality)
     multiple = model.downsampling_factor
     z_shape = (-(-f.height // multiple), -(-f.width // multiple))
     with torch.no_grad():
-        z_hat = model.entropy_bottleneck.decompress([f.z_string], z_shape)
+        z_hat = decode_hyperlatent(model.entropy_bottleneck, f.z_string, z_shape)
         indexes = model.gaussian_conditional.build_indexes(model.h_s(z_hat))
-        y_hat = model.gaussian_conditional.decompress([f.y_string], indexes, z_hat.dtype)
+        y_hat = decode_latent(model.gaussian_conditional, f.y_string, indexes)
     return f, model, y_hat, z_hat
 
 
-def decode(data: bytes) -> np.ndarray:
+def decode(data: bytes, max_pixels: int | None = None) -> np.ndarray:
     """Return the MSE decoder's reconstruction (uint8 RGB) of ``.idem`` bytes."""
-    f, model, y_hat, _ = received_latents(data)
+    f, model, y_hat, _ = received_latents(data, max_pixels)
     with torch.no_grad():
-        x_hat = model.g_s(y_hat)
+        x_hat = synthesis(model.g_s, y_hat, Y_FACTOR)
     return to_image(x_hat, f.height, f.width)
 
 
@@ -106,5 +121,6 @@ def symbols(image: np.ndarray, quality: int) -> tuple[torch.Tensor, torch.Tensor
     """
     model = codec_for(SMALL_HYPERPRIOR, quality)
     with torch.no_grad():
-        y, z = latents(model, to_padded_tensor(image, model.downsampling_factor))
+        y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), Y_FACTOR)
+        z = model.h_a(torch.abs(y)) - _medians(model)
     return torch.round(y).to(torch.int32), torch.round(z).to(torch.int32)

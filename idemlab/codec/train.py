@@ -14,13 +14,18 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from compressai.losses import RateDistortionLoss
 from tqdm import tqdm
 
 from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, likelihood_bits
-from idemlab.data import PatchSampler, held_out_patches, read_folder, to_tensor, training_data_note
+from idemlab.data import (TRAIN_PHOTOS, PatchSampler, held_out_patches, load_photo, read_folder, to_tensor,
+                          training_data_note)
 from idemlab.errors import IdemlabError, report
+from idemlab.wallpapers import TRAIN as TRAIN_WALLPAPERS
+
+COMMAND = ["python", "-m", "idemlab.codec.train"]
 
 
 def evaluate(model: SmallScaleHyperprior, patches: torch.Tensor) -> dict:
@@ -37,28 +42,64 @@ def evaluate(model: SmallScaleHyperprior, patches: torch.Tensor) -> dict:
             "psnr_db": (10 * torch.log10(1 / mse)).mean().item()}
 
 
+def training_images(data: Path | None, wallpapers: Path | None) -> list[np.ndarray] | None:
+    """Return the user's folder, or the package photos plus the wallpaper photos unpacked under
+    ``wallpapers``; None means the package photos alone (the sampler's default)."""
+    if data is not None:
+        return read_folder(data)
+    if wallpapers is None:
+        return None
+    from idemlab import wallpapers as extra
+
+    return [load_photo(name) for name in TRAIN_PHOTOS] + extra.load(wallpapers)
+
+
 def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: float = 5e-4, seed: int = 0,
-          data: Path | None = None) -> dict:
-    """Train one rate for a wall-clock budget on the package photos (or the images in the folder
-    ``data``); return the training log written to out."""
+          data: Path | None = None, size: int = 32, max_steps: int | None = None, init: Path | None = None,
+          resume: bool = False, wallpapers: Path | None = None, checkpoint_minutes: float = 5.0) -> dict:
+    """Train one rate until ``minutes`` of wall time (summed over resumed runs) or ``max_steps`` on
+    size×size crops of the package photos (plus the wallpaper photos, or the images in the folder
+    ``data``); start from the codec at ``init`` (warm start) or continue from out/checkpoint.pt
+    (``resume``); return the training log written to out."""
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoint_path = out / "checkpoint.pt"
     torch.manual_seed(seed)
     lmbda = QUALITY_LAMBDAS[quality]
     model = SmallScaleHyperprior()
+    if init is not None:
+        model.load_state_dict(torch.load(init, map_location="cpu", weights_only=True)["state_dict"])
     criterion = RateDistortionLoss(lmbda=lmbda)
     main_params = [p for n, p in model.named_parameters() if not n.endswith(".quantiles")]
     aux_params = [p for n, p in model.named_parameters() if n.endswith(".quantiles")]
     optimizer, aux_optimizer = torch.optim.Adam(main_params, lr=lr), torch.optim.Adam(aux_params, lr=1e-3)
-    sampler = PatchSampler(seed=seed, images=None if data is None else read_folder(data))
+    sampler = PatchSampler(size=size, seed=seed, images=training_images(data, wallpapers))
     test = to_tensor(held_out_patches())
-    start, step, history = time.time(), 0, []
-    progress = tqdm(desc=f"codec q{quality}", unit="step")
+    log = {"quality": quality, "lambda": lmbda, "steps": 0, "batch_size": batch_size, "size": size, "lr": lr,
+           "seed": seed, "data": None if data is None else str(data),
+           "wallpapers": None if wallpapers is None else list(TRAIN_WALLPAPERS),
+           "init": None if init is None else str(init), "wall_seconds": 0.0, "command": COMMAND + sys.argv[1:], "history": []}
+    if resume and checkpoint_path.exists():
+        state = torch.load(checkpoint_path, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        aux_optimizer.load_state_dict(state["aux_optimizer"])
+        sampler.rng.bit_generator.state = state["data_rng"]
+        torch.set_rng_state(state["torch_rng"])
+        log = state["log"] | {"command": COMMAND + sys.argv[1:]}
 
-    def record() -> None:
-        history.append({"step": step, "seconds": round(time.time() - start, 1), "loss": losses["loss"].item(),
-                        "bpp": losses["bpp_loss"].item(), "mse": losses["mse_loss"].item(), "aux": aux.item()})
+    def save_checkpoint() -> None:
+        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                 "aux_optimizer": aux_optimizer.state_dict(), "data_rng": sampler.rng.bit_generator.state,
+                 "torch_rng": torch.get_rng_state(), "log": log}
+        torch.save(state, out / "checkpoint.tmp")
+        (out / "checkpoint.tmp").replace(checkpoint_path)
 
-    while time.time() - start < 60 * minutes:
+    start, last_checkpoint = time.time() - log["wall_seconds"], time.time()
+    progress = tqdm(desc=f"codec q{quality}", unit="step", initial=log["steps"])
+    while time.time() - start < 60 * minutes and (max_steps is None or log["steps"] < max_steps):
         model.train()
+        for group in optimizer.param_groups:  # linear warm-up, which also keeps a warm start's first steps small
+            group["lr"] = lr * min(1.0, (log["steps"] + 1) / 500)
         x = to_tensor(sampler.sample(batch_size))
         optimizer.zero_grad()
         aux_optimizer.zero_grad()
@@ -69,21 +110,22 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
         aux = model.aux_loss()
         aux.backward()
         aux_optimizer.step()
-        step += 1
-        if step % 200 == 0:
-            record()
+        log["steps"] += 1
+        log["wall_seconds"] = round(time.time() - start, 1)
+        if log["steps"] % 200 == 0 or (max_steps is not None and log["steps"] == max_steps):
+            log["history"].append({"step": log["steps"], "seconds": log["wall_seconds"],
+                                   "loss": losses["loss"].item(), "bpp": losses["bpp_loss"].item(),
+                                   "mse": losses["mse_loss"].item(), "aux": aux.item()})
             progress.set_postfix(loss=f"{losses['loss'].item():.3f}", bpp=f"{losses['bpp_loss'].item():.3f}")
+        if time.time() - last_checkpoint > 60 * checkpoint_minutes:
+            save_checkpoint()
+            last_checkpoint = time.time()
         progress.update()
     progress.close()
-    if not history or history[-1]["step"] != step:  # the final batch, also for budgets under 200 steps
-        record()
+    save_checkpoint()
     model.update(force=True)
-    log = {"quality": quality, "lambda": lmbda, "steps": step, "batch_size": batch_size, "lr": lr, "seed": seed,
-           "data": None if data is None else str(data), "wall_seconds": round(time.time() - start, 1),
-           "threads": torch.get_num_threads(),
-           "machine": f"{platform.machine()} CPU, {platform.processor() or 'unknown'}", "history": history,
-           "test": evaluate(model, test)}
-    out.mkdir(parents=True, exist_ok=True)
+    log |= {"threads": torch.get_num_threads(),
+            "machine": f"{platform.machine()} CPU, {platform.processor() or 'unknown'}", "test": evaluate(model, test)}
     torch.save({"config": {"N": model.N, "M": model.M}, "state_dict": model.state_dict()}, out / "model.pt")
     (out / "training.json").write_text(json.dumps(log, indent=1))
     return log
@@ -94,19 +136,26 @@ def write_model_card(out: Path) -> Path:
     log = json.loads((out / "training.json").read_text())
     last, test = log["history"][-1], log["test"]
     data_option = f" --data {log['data']}" if log.get("data") else ""
+    command = " ".join(log["command"]) if "command" in log else (  # older logs did not record argv
+        f"python -m idemlab.codec.train --quality {log['quality']} --minutes {round(log['wall_seconds'] / 60)} --out {out}{data_option}")
+    data = training_data_note(log.get("data"), log.get("size", 32))
+    if log.get("wallpapers"):
+        data += f", and of the wallpaper photographs {', '.join(log['wallpapers'])} (`idemlab.wallpapers`)"
+    if log.get("init"):
+        data += f"; warm-started from `{log['init']}`"
     card = f"""# Model card: idemlab small scale hyperprior, quality {log['quality']}
 
 - **Architecture:** `idemlab.codec.SmallScaleHyperprior(N=64, M=96)`, compressai's scale hyperprior
   with y at 1/8 and z at 1/16 of the image side; entropy models from compressai.
 - **Objective:** compressai `RateDistortionLoss`, λ = {log['lambda']} (bpp + λ·255²·MSE), plus the aux loss.
-- **Data:** {training_data_note(log.get('data'))}.
-- **Command:** `python -m idemlab.codec.train --quality {log['quality']} --minutes {round(log['wall_seconds'] / 60)} --out {out}{data_option}`
+- **Data:** {data}.
+- **Command:** `{command}` (resumed runs: `--resume`)
 - **Training:** {log['steps']} steps of batch {log['batch_size']}, Adam lr {log['lr']}, seed {log['seed']},
   {log['wall_seconds'] / 60:.1f} min wall on {log['threads']} CPU thread(s) ({log['machine']}).
 - **Final training batch:** loss {last['loss']:.4f}, bpp {last['bpp']:.3f}, MSE {last['mse']:.5f}, aux {last['aux']:.1f}.
 - **Test (114 tiles of 32×32 from the held-out photos at 1/2 scale):** estimated {test['estimated_bpp']:.3f} bpp,
   entropy-coded strings {test['strings_bpp']:.3f} bpp (without any file header), PSNR {test['psnr_db']:.2f} dB.
-- **Limits:** trained for minutes on ten photographs: a teaching model, not a competitive codec.
+- **Limits:** a small model trained on a CPU: a teaching model, not a competitive codec.
 """
     path = out / "MODEL_CARD.md"
     path.write_text(card)
@@ -116,12 +165,19 @@ def write_model_card(out: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quality", type=int, choices=sorted(QUALITY_LAMBDAS), required=True)
-    parser.add_argument("--minutes", type=float, default=10.0, help="wall-clock training budget")
+    parser.add_argument("--minutes", type=float, default=10.0, help="total wall-clock budget, resumed runs included")
+    parser.add_argument("--steps", type=int, default=None, help="stop after this many steps in total")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--size", type=int, default=32, help="side of the square training crops")
+    parser.add_argument("--init", type=Path, default=None, help="warm start from this model.pt (e.g. a neighbouring rate)")
+    parser.add_argument("--resume", action="store_true", help="continue from out/checkpoint.pt")
     parser.add_argument("--data", type=Path, default=None, help="a folder of your own images (default: the package photos)")
+    parser.add_argument("--wallpapers", type=Path, default=None,
+                        help="also train on the wallpaper photos unpacked here (idemlab.wallpapers.fetch)")
     args = parser.parse_args()
-    log = train(args.quality, args.minutes, args.out, args.batch_size, data=args.data)
+    log = train(args.quality, args.minutes, args.out, args.batch_size, data=args.data, size=args.size,
+                max_steps=args.steps, init=args.init, resume=args.resume, wallpapers=args.wallpapers)
     write_model_card(args.out)
     print(json.dumps(log["test"]))
 

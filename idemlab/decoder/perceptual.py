@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from idemlab.codec.pipeline import received_latents, received_symbols
+from idemlab.codec.pipeline import Y_FACTOR, received_latents, received_symbols
 from idemlab.data import to_uint8
-from idemlab.decoder.constraints import idempotence_guidance
+from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance
 from idemlab.decoder.correction import Correction, make_idempotent
 from idemlab.errors import IdemlabError
 from idemlab.prior.load import load_prior
@@ -37,13 +37,24 @@ class PerceptualSettings:
     zeta_schedule: str = "constant"
     correct: bool = True
 
+    def __post_init__(self) -> None:
+        valid = {
+            f"steps must be a positive integer, not {self.steps!r}": isinstance(self.steps, int) and self.steps >= 1,
+            f"sampler must be 'ddim' or 'ddpm', not {self.sampler!r}": self.sampler in ("ddim", "ddpm"),
+            f"constraint must be one of {CONSTRAINTS}, not {self.constraint!r}": self.constraint in CONSTRAINTS,
+            f"zeta must be a finite number ≥ 0, not {self.zeta!r}": 0 <= self.zeta < float("inf"),
+            f"zeta_schedule must be one of {ZETA_SCHEDULES}, not {self.zeta_schedule!r}":
+                self.zeta_schedule in ZETA_SCHEDULES,
+        }
+        problems = [message for message, ok in valid.items() if not ok]
+        if problems:
+            raise IdemlabError("; ".join(problems))
+
     def zeta_at(self, step: int) -> float:
         """Return ζ at a step: constant, or rising linearly to 2ζ (mean ζ) at the last step."""
         if self.zeta_schedule == "constant":
             return self.zeta
-        if self.zeta_schedule == "increasing":
-            return 2 * self.zeta * (step + 1) / self.steps
-        raise ValueError(f"zeta_schedule must be one of {ZETA_SCHEDULES}, not {self.zeta_schedule!r}")
+        return 2 * self.zeta * (step + 1) / self.steps
 
 
 @dataclass
@@ -57,10 +68,11 @@ class PerceptualDecoding:
 
 
 def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSettings = PerceptualSettings(),
-                      prior: Prior | None = None, progress: bool = False) -> PerceptualDecoding:
+                      prior: Prior | None = None, progress: bool = False,
+                      max_pixels: int | None = None) -> PerceptualDecoding:
     """Return the perceptual reconstructions of ``.idem`` files of one size and quality, decoded as
     one batch. The same files in the same order with the same seed give the same images."""
-    received = [received_latents(data) for data in files]
+    received = [received_latents(data, max_pixels) for data in files]
     f, model = received[0][0], received[0][1]
     if any((r[0].family, r[0].quality, r[0].height, r[0].width) != (f.family, f.quality, f.height, f.width)
            for r in received):
@@ -68,8 +80,11 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     y_hat = torch.cat([r[2] for r in received])
     z_hat = torch.cat([r[3] for r in received])
     prior = load_prior() if prior is None else prior
+    if settings.steps > prior.scheduler.config.num_train_timesteps:
+        raise IdemlabError(f"steps must be at most the prior's {prior.scheduler.config.num_train_timesteps} "
+                           f"diffusion steps, not {settings.steps}")
     generator = torch.Generator().manual_seed(seed)
-    canvas = y_hat.shape[-2] * 8, y_hat.shape[-1] * 8  # the padded size the codec works on
+    canvas = y_hat.shape[-2] * Y_FACTOR, y_hat.shape[-1] * Y_FACTOR  # the padded size the codec works on
     x_T = torch.randn((len(files), 3, *canvas), generator=generator)
     guidance = idempotence_guidance(settings.constraint, model, y_hat, f.height, f.width)
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,

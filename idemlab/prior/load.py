@@ -15,12 +15,16 @@ from diffusers import DDPMScheduler, UNet2DModel
 from idemlab.downloads import offline
 from idemlab.errors import IdemlabError
 from idemlab.prior.model import PRIOR_DIR, Prior
+from idemlab.prior.windows import use_windowed_attention
 
 FALLBACK = "load_prior() without an argument gives the shipped small prior"
 
 
 def load_prior(source: str | Path | None = None) -> Prior:
-    """Return a prior in eval mode from a folder or hub id; the shipped small prior by default."""
+    """Return a prior in eval mode from a folder or hub id; the shipped small prior by default.
+
+    Its attention layers are windowed at their training size (``idemlab.prior.windows``), so it
+    runs on any canvas in time linear in the pixels."""
     source = PRIOR_DIR if source is None else source
     is_folder = Path(source).is_dir()
     if not is_folder and Path(source).exists():
@@ -40,4 +44,4 @@ def load_prior(source: str | Path | None = None) -> Prior:
     if unet.config.in_channels != 3 or unet.config.out_channels != 3:
         raise IdemlabError(f"{source} is not an unconditional RGB image model "
                            f"(in/out channels {unet.config.in_channels}/{unet.config.out_channels})")
-    return Prior(unet.eval(), scheduler)
+    return Prior(use_windowed_attention(unet).eval(), scheduler)

@@ -39,11 +39,12 @@ def _check_output(source: Path, output: Path, suffix: str, force: bool) -> None:
 
 def encode_command(args: argparse.Namespace) -> None:
     """Encode an image into a .idem file."""
-    from idemlab.codec.pipeline import encode
     from idemlab.images import read_image, write_atomic
 
     _check_output(args.image, args.output, ".idem", args.force)
     image = read_image(args.image, args.max_pixels)
+    from idemlab.codec.pipeline import encode  # torch is imported only once the input is known to be good
+
     data = encode(image, args.quality, args.max_pixels)
     write_atomic(args.output, data)
     height, width = image.shape[:2]

@@ -115,3 +115,12 @@ def test_a_file_of_an_unknown_model_is_refused_by_name():
     data = pack(IdemFile(9, 1, 32, 32, b"", b""))
     with pytest.raises(IdemlabError, match="family 9"):
         decode(data)
+
+
+def test_a_quick_fuzz_of_crafted_files_has_no_crash_hang_or_uncaught_exception():
+    from idemlab.fuzz import fuzz, mutations
+
+    valid = [encode(PATCHES[0], 1), encode(np.ascontiguousarray(PATCHES[1][:17, :29]), 7)]
+    report = fuzz(list(mutations(valid, 330, seed=5)), time_limit=10.0, memory_limit_mb=1024.0)
+    assert report.cases == 330 and report.failures == 0, report.examples
+    assert report.outcomes["refused"] >= 300

@@ -9,8 +9,10 @@ image over a few bytes of payload. Three defences, each before any large allocat
    shorter than the sum over the symbols the header implies is refused before decoding.
 2. **Padding.** The decoder gets the string followed by zeros — at least one 32-bit word per
    symbol, the most it can read for one — so even garbage never reads outside its buffer.
-3. **Verification.** The decoded symbols are encoded again and must give the file's string byte
-   for byte, the one canonical form the encoder writes; anything else is corruption.
+3. **Verification.** Symbols beyond any image's range are refused (garbage decodes to values
+   near 2³¹, which would send compressai's encoder into an endless loop); the rest are encoded
+   again and must give the file's string byte for byte, the one canonical form the encoder
+   writes; anything else is corruption.
 
 Book: Part II, chapter "The MSE codec" (the file format).
 """
@@ -23,6 +25,7 @@ from idemlab.errors import IdemlabError
 
 SLACK_BITS = 64  # the coder's 64-bit final state, flushed at the end of every string
 ROUNDING_BITS = 5e-5  # per symbol: rANS loses at most log2(1 / (1 − 2⁻¹⁵)) ≈ 4.4e-5 bit to rounding
+LARGEST_SYMBOL = 2**20  # no image's latents come near; escape-coded garbage does
 
 
 def minimum_bits(model: EntropyModel) -> torch.Tensor:
@@ -44,6 +47,12 @@ def _padded(string: bytes, n_symbols: int) -> bytes:
     return string + bytes(4 * n_symbols + 16 * len(string) + 64)
 
 
+def _check_range(symbols: torch.Tensor, what: str) -> None:
+    # garbage decodes to escape-coded values near 2³¹, which compressai's encoder cannot re-encode
+    if symbols.numel() and symbols.abs().max() >= LARGEST_SYMBOL:
+        raise IdemlabError(f"the .idem file is corrupt: its {what} string decodes to impossible values")
+
+
 def _verify(reencoded: bytes, string: bytes, what: str) -> None:
     if reencoded != string:
         raise IdemlabError(f"the .idem file is corrupt: its {what} string does not decode to valid symbols "
@@ -55,6 +64,7 @@ def decode_hyperlatent(bottleneck: EntropyBottleneck, string: bytes, shape: tupl
     positions = shape[0] * shape[1]
     _check_length(string, positions * minimum_bits(bottleneck).sum().item(), "hyperlatent (z)")
     z_hat = bottleneck.decompress([_padded(string, positions * bottleneck.channels)], shape)
+    _check_range(z_hat - bottleneck.quantiles[:, 0, 1].reshape(1, -1, 1, 1), "hyperlatent (z)")
     _verify(bottleneck.compress(z_hat)[0], string, "hyperlatent (z)")
     return z_hat
 
@@ -64,5 +74,6 @@ def decode_latent(conditional: GaussianConditional, string: bytes, indexes: torc
     IdemlabError if the string cannot be the code of such a ŷ."""
     _check_length(string, minimum_bits(conditional)[indexes.long()].sum().item(), "latent (y)")
     y_hat = conditional.decompress([_padded(string, indexes.numel())], indexes, torch.float32)
+    _check_range(y_hat, "latent (y)")
     _verify(conditional.compress(y_hat, indexes)[0], string, "latent (y)")
     return y_hat

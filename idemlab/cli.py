@@ -64,17 +64,23 @@ def decode_command(args: argparse.Namespace) -> None:
         print(f"{args.output}: decoded with the MSE decoder")
         return
     from idemlab.decoder import PerceptualSettings, perceptual_decode
+    from idemlab.decoder.correction import SAFETY
     from idemlab.prior import load_prior
 
     settings = PerceptualSettings(steps=args.steps, sampler=args.sampler)
     result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True,
                                max_pixels=args.max_pixels)
     correction = result.correction
-    if not correction.exact[0] and not args.allow_inexact:
-        raise IdemlabError("the perceptual reconstruction does not re-encode to the same file (the correction "
-                           "did not converge), so nothing was written; pass --allow-inexact to save it anyway")
+    if not correction.robust[0] and not args.allow_inexact:
+        problem = ("re-encodes to the same file here, but a latent lies within "
+                   f"{SAFETY} of its cell's edge, so another machine may re-encode it differently"
+                   if correction.exact[0] else "does not re-encode to the same file (the correction did not converge)")
+        raise IdemlabError(f"the perceptual reconstruction {problem}; nothing was written; "
+                           "pass --allow-inexact to save it anyway")
     write_atomic(args.output, png_bytes(result.images[0]))
-    exact = "yes" if correction.exact[0] else "NO (the correction did not converge; saved with --allow-inexact)"
+    exact = ("yes" if correction.robust[0] else
+             "only on this machine (saved with --allow-inexact)" if correction.exact[0] else
+             "NO (the correction did not converge; saved with --allow-inexact)")
     if correction.replaced[0] > 0:
         exact += f" ({100 * correction.replaced[0]:.1f} % of pixels taken from the MSE reconstruction)"
     print(f"{args.output}: decoded with the perceptual decoder ({args.sampler}, {args.steps} steps, "

@@ -102,3 +102,18 @@ def test_a_training_command_refuses_a_bad_data_folder_in_one_line(tmp_path, modu
                           "--data", str(tmp_path / "nowhere")], capture_output=True, text=True)
     assert run.returncode == 1
     assert run.stderr.strip() == f"idemlab: error: {tmp_path / 'nowhere'} is not a folder"
+
+
+def test_an_inexact_perceptual_decode_writes_nothing_and_exits_1_unless_allowed(tmp_path, capsys, monkeypatch):
+    import idemlab.decoder.perceptual as perceptual
+
+    give_up = perceptual.make_idempotent
+    monkeypatch.setattr(perceptual, "make_idempotent", lambda *a: give_up(*a, max_steps=0, fallbacks=0))
+    Image.fromarray(held_out_patches()[7]).save(tmp_path / "tile.png")
+    main(["encode", str(tmp_path / "tile.png"), "-o", str(tmp_path / "tile.idem"), "--quality", "1"])
+    decode = ["decode", str(tmp_path / "tile.idem"), "-o", str(tmp_path / "p.png"), "--mode", "perceptual", "--steps", "2"]
+    assert main(decode) == 1
+    assert "does not re-encode to the same file" in capsys.readouterr().err
+    assert not (tmp_path / "p.png").exists()
+    assert main(decode + ["--allow-inexact"]) == 0
+    assert "NO (the correction did not converge" in capsys.readouterr().out

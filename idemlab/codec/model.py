@@ -52,7 +52,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 
 
 def load_shipped_codec(quality: int) -> SmallScaleHyperprior:
-    """Return the shipped small codec of a quality level, ready to entropy-code (eval mode)."""
+    """Return the shipped small codec of a quality level, ready to entropy-code (eval mode, frozen)."""
     if quality not in QUALITY_LAMBDAS:
         raise IdemlabError(f"no shipped codec of quality {quality}; choose from {sorted(QUALITY_LAMBDAS)}")
     path = WEIGHTS_DIR / f"codec-q{quality}" / "model.pt"
@@ -64,4 +64,4 @@ def load_shipped_codec(quality: int) -> SmallScaleHyperprior:
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     model = SmallScaleHyperprior(**checkpoint["config"])
     model.load_state_dict(checkpoint["state_dict"])
-    return model.eval()
+    return model.eval().requires_grad_(False)  # guidance and correction differentiate w.r.t. images only

@@ -35,7 +35,7 @@ def load_zoo_codec(quality: int) -> ScaleHyperprior:
         raise IdemlabError(f"the pre-trained bmshj2018-hyperprior quality {quality} is not in {path.parent} "
                            f"and downloads are off; {FALLBACK}")
     try:
-        return bmshj2018_hyperprior(quality, metric="mse", pretrained=True, progress=False).eval()
+        return bmshj2018_hyperprior(quality, metric="mse", pretrained=True, progress=False).eval().requires_grad_(False)
     except (URLError, OSError) as error:
         raise IdemlabError(f"the pre-trained bmshj2018-hyperprior quality {quality} could not be "
                            f"downloaded ({error}); {FALLBACK}") from None

@@ -4,7 +4,9 @@ The sampler's constraint is approximate, and it never sees the hyperlatent z at 
 not depend on z). The correction moves the image as little as it can: gradient steps on the
 squared amount by which the re-encoded latents y and z − medians leave the quantisation cells of
 the received symbols (shrunk by a margin), stopping for each image as soon as its *8-bit rounded*
-version re-encodes to exactly the received symbols.
+version re-encodes to the received symbols with every latent at least ``SAFETY`` (0.05) inside
+its cell — a margin that float differences between machines, thread counts and batch sizes
+cannot cross. This correction is the book's addition: the paper's code saves the sample as is.
 
 Gradient steps inside the box [0, 1] can stall in a local minimum — typically at a corner where
 the encoder's edge padding repeats one pixel many times. Then the pixels under the latents that
@@ -29,12 +31,17 @@ from idemlab.decoder.constraints import as_encoder_input
 @dataclass
 class Correction:
     """Corrected 8-bit images (n, H, W, 3), whether each re-encodes exactly, the gradient steps it
-    took, and the fraction of its pixels replaced by the MSE reconstruction (0 for most images)."""
+    took, the fraction of its pixels replaced by the MSE reconstruction (0 for most images), and
+    whether every latent sits at least ``SAFETY`` inside its cell (robust to float noise)."""
 
     images: np.ndarray
     exact: np.ndarray
     steps: np.ndarray
     replaced: np.ndarray
+    robust: np.ndarray
+
+
+SAFETY = 0.02  # how far inside its quantisation cell every re-encoded latent must end
 
 
 def _cell_violation(value: torch.Tensor, symbol: torch.Tensor, margin: float) -> torch.Tensor:
@@ -58,76 +65,98 @@ class _Target:
         return latents(self.model, as_encoder_input(x, self.height, self.width, self.model.downsampling_factor))
 
     def wrong_cells(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return where the 8-bit version of x re-encodes to other y and z symbols (per cell)."""
+        """Return, per cell, where the 8-bit version of x re-encodes to y and z latents that are
+        not at least ``SAFETY`` inside the cells of the received symbols."""
         with torch.no_grad():
             y, z = self.latents(_as_saved(x))
-        return (torch.round(y) != self.y_symbols).any(1), (torch.round(z) != self.z_symbols).any(1)
+        inside = 0.5 - SAFETY
+        return (y - self.y_symbols).abs().gt(inside).any(1), (z - self.z_symbols).abs().gt(inside).any(1)
 
-    def matches(self, x: torch.Tensor) -> torch.Tensor:
-        wrong_y, wrong_z = self.wrong_cells(x)
-        return ~(wrong_y.flatten(1).any(1) | wrong_z.flatten(1).any(1))
+    def check(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return, per image, whether its 8-bit version re-encodes to the received symbols (exact)
+        and whether every latent is also at least ``SAFETY`` inside its cell (robust: float noise
+        of another thread count, BLAS or batch size cannot flip a symbol)."""
+        with torch.no_grad():
+            y, z = self.latents(_as_saved(x))
+        exact = (torch.round(y) == self.y_symbols).flatten(1).all(1) & (torch.round(z) == self.z_symbols).flatten(1).all(1)
+        inside = 0.5 - SAFETY
+        robust = (y - self.y_symbols).abs().le(inside).flatten(1).all(1) & (z - self.z_symbols).abs().le(inside).flatten(1).all(1)
+        return exact, robust
 
     def footprint(self, x: torch.Tensor, dilation: int) -> torch.Tensor:
         """Return a (n, 1, H, W) mask of the pixels under the wrong cells, grown by ``dilation``."""
         wrong_y, wrong_z = self.wrong_cells(x)
-        y_factor = self.model.downsampling_factor // 2
-        mask = torch.maximum(F.interpolate(wrong_y[:, None].float(), scale_factor=y_factor),
-                             F.interpolate(wrong_z[:, None].float(), scale_factor=2 * y_factor))
+        canvas = as_encoder_input(x, self.height, self.width, self.model.downsampling_factor).shape[-2:]
+        mask = torch.maximum(F.interpolate(wrong_y[:, None].float(), size=canvas),
+                             F.interpolate(wrong_z[:, None].float(), size=canvas))
         mask = F.max_pool2d(mask, 2 * dilation + 1, stride=1, padding=dilation)
+        # a wrong cell that lies in the edge padding is fed by the last real row or column
+        mask[..., self.height - 1, :] = mask[..., self.height - 1:, :].amax(-2)
+        mask[..., :, self.width - 1] = mask[..., :, self.width - 1:].amax(-1)
         return mask[..., : self.height, : self.width]
 
 
-def _descend(target: _Target, images: torch.Tensor, done: torch.Tensor, margin: float, max_steps: int,
-             learning_rate: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Run gradient steps on the images not yet done; return the images (the first exact iterate
-    of those that got there, the last iterate of the others), which are exact now, and the steps
-    each one took."""
+class _Search:
+    """Per image: the best iterate so far — robust if one was, else the first exact one, else the last."""
+
+    def __init__(self, target: _Target, images: torch.Tensor) -> None:
+        self.target, self.result = target, images.clone()
+        self.exact, self.robust = target.check(images)
+        self.steps = torch.zeros(len(images), dtype=torch.int64)
+
+    def offer(self, candidate: torch.Tensor, step_counts: torch.Tensor) -> None:
+        exact, robust = self.target.check(candidate)
+        take = (robust & ~self.robust) | (exact & ~self.exact) | ~(self.exact | self.robust)
+        self.result[take] = candidate[take]
+        self.steps[take] = step_counts[take]
+        self.exact |= exact
+        self.robust |= robust
+
+
+def _descend(search: _Search, margin: float, max_steps: int, learning_rate: float) -> None:
+    """Run gradient steps from the current iterates of the images not yet robust."""
+    images, start = search.result.clone(), search.steps.clone()
     delta = torch.zeros_like(images, requires_grad=True)
     optimizer = torch.optim.Adam([delta], lr=learning_rate)
-    done = done | target.matches(images)
-    steps = torch.where(done, 0, max_steps)
-    result = images.clone()
+    target = search.target
     for step in range(1, max_steps + 1):
-        if done.all():
+        active = ~search.robust
+        if not active.any():
             break
         y, z = target.latents((images + delta).clamp(0, 1))
         violation = _cell_violation(y, target.y_symbols, margin) + _cell_violation(z, target.z_symbols, margin)
         optimizer.zero_grad()
-        violation[~done].sum().backward()
-        delta.grad[done] = 0
+        (gradient,) = torch.autograd.grad(violation[active].sum(), delta)
+        delta.grad = gradient * active[:, None, None, None]
         optimizer.step()
         with torch.no_grad():
-            candidate = (images + delta).clamp(0, 1)
-            newly = target.matches(candidate) & ~done
-            result[newly] = candidate[newly]
-            steps[newly] = step
-            done |= newly
-            result[~done] = candidate[~done]
-    return result, done, steps
+            candidate = torch.where(active[:, None, None, None], (images + delta).clamp(0, 1), search.result)
+            search.offer(candidate, torch.where(active, start + step, search.steps))
 
 
 def make_idempotent(model: SmallScaleHyperprior, images: torch.Tensor, y_symbols: torch.Tensor,
                     z_symbols: torch.Tensor, margin: float = 0.1, max_steps: int = 500,
                     learning_rate: float = 1e-3, fallbacks: int = 2) -> Correction:
     """Return images (n, 3, H, W) in [0, 1], corrected so that their 8-bit versions re-encode to
-    the received integer symbols; images that do already are returned unchanged. After each round
-    of ``max_steps`` that leaves an image inexact, up to ``fallbacks`` times, the pixels under its
-    wrong cells (grown by 8, then 16, ... pixels) are replaced by the MSE reconstruction."""
+    the received integer symbols with every latent ``SAFETY`` inside its cell; images that do
+    already are returned unchanged. After each round of ``max_steps`` that leaves an image short of
+    that, up to ``fallbacks`` times, the pixels under its failing cells (grown by 8, then 16, ...
+    pixels) are replaced by the MSE reconstruction. An image that never gets there is returned as
+    its first exact iterate (``robust`` False) or its last one (``exact`` False)."""
     height, width = images.shape[-2:]
     target = _Target(model, y_symbols, z_symbols, height, width)
     with torch.no_grad():
         anchor = model.g_s(y_symbols.float()).clamp(0, 1)[..., :height, :width]
-    result = images.clone()
-    done = torch.zeros(len(images), dtype=torch.bool)
-    steps = torch.zeros(len(images), dtype=torch.int64)
+    search = _Search(target, images)
     replaced = torch.zeros(len(images), 1, height, width)
     for fallback in range(fallbacks + 1):
         if fallback:
-            mask = target.footprint(result, dilation=8 * 2 ** (fallback - 1)) * ~done[:, None, None, None]
-            result = torch.lerp(result, anchor, mask)
+            mask = target.footprint(search.result, dilation=8 * 2 ** (fallback - 1)) * ~search.robust[:, None, None, None]
+            search.result = torch.lerp(search.result, anchor, mask)
+            search.exact, search.robust = target.check(search.result)
             replaced = torch.maximum(replaced, mask)
-        result, done, round_steps = _descend(target, result, done, margin, max_steps, learning_rate)
-        steps += round_steps
-        if done.all():
+        _descend(search, margin, max_steps, learning_rate)
+        if search.robust.all():
             break
-    return Correction(to_uint8(result), done.numpy(), steps.numpy(), replaced.flatten(1).mean(1).numpy())
+    return Correction(to_uint8(search.result), search.exact.numpy(), search.steps.numpy(),
+                      replaced.flatten(1).mean(1).numpy(), search.robust.numpy())

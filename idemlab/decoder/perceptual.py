@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from idemlab.codec.pipeline import Y_FACTOR, received_latents, received_symbols
+from idemlab.codec.pipeline import Y_FACTOR, encode, received_latents, received_symbols
 from idemlab.data import to_uint8
 from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance
 from idemlab.decoder.correction import Correction, make_idempotent
@@ -93,4 +93,7 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     if not settings.correct:
         return PerceptualDecoding(to_uint8(raw), raw, None)
     correction = make_idempotent(model, raw, *received_symbols(model, y_hat, z_hat))
+    # the verdict of the encoder that writes files (batch 1, CPU, float32), not of the batched check
+    correction.exact &= np.array([encode(image, f.quality) == data for image, data in zip(correction.images, files)])
+    correction.robust &= correction.exact
     return PerceptualDecoding(correction.images, raw, correction)

@@ -15,5 +15,8 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 book: $(VENV)/.installed
 	HF_HUB_OFFLINE=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
+# unit tests first (a failure stops here), then every notebook through nbval;
+# `$(PYTHON) -m pytest tests -m "not slow"` is the quick set for development (about a minute)
 test: $(VENV)/.installed
-	HF_HUB_OFFLINE=1 $(PYTHON) -m pytest
+	HF_HUB_OFFLINE=1 $(PYTHON) -m pytest tests
+	HF_HUB_OFFLINE=1 $(PYTHON) -m pytest notebooks

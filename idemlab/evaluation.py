@@ -72,9 +72,10 @@ def evaluate_rate(photos: list[np.ndarray], quality: int, prior: Prior, settings
         scores[name].update(reencoding(rows[name], files, quality))
     scores["data"] = realism(originals, originals)  # the estimator's floor: same images, other patches
     scores["jpeg"]["bpp"] = float(np.mean(jpeg_bpp))
-    correction = {field: np.concatenate([getattr(c, field) for c in corrections]) for field in ("exact", "steps", "replaced")}
+    correction = {field: np.concatenate([getattr(c, field) for c in corrections]) for field in ("exact", "robust", "steps", "replaced")}
     scores["perceptual"].update({
         "seconds_per_image": seconds, "nfe": settings.steps, "corrected_exactly_%": 100 * float(correction["exact"].mean()),
+        "corrected_robustly_%": 100 * float(correction["robust"].mean()),
         "mean_correction_steps": float(correction["steps"].mean()),
         "pixels_replaced_by_mse_%": 100 * float(correction["replaced"].mean()),
         "seed_std_gray_levels": float(np.std(np.stack([corrected[:diversity_images], second_seed]).astype(float),

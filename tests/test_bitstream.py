@@ -117,6 +117,7 @@ def test_a_file_of_an_unknown_model_is_refused_by_name():
         decode(data)
 
 
+@pytest.mark.slow
 def test_a_quick_fuzz_of_crafted_files_has_no_crash_hang_or_uncaught_exception():
     from idemlab.fuzz import fuzz, mutations
 

@@ -29,6 +29,7 @@ def crop(height: int, width: int) -> np.ndarray:
     return np.ascontiguousarray(held_out_photos(2.0)[0][40:40 + height, 60:60 + width])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("quality", QUALITIES)
 @pytest.mark.parametrize("height, width", SIZES)
 def test_the_correction_is_exact_with_a_margin_or_says_it_is_not(height, width, quality):

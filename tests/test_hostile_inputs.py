@@ -136,6 +136,7 @@ def test_temporaries_of_killed_runs_are_removed_by_the_next_write(tmp_path):
     assert not stale.exists() and mine.exists() and (tmp_path / "out.idem").read_bytes() == b"done"
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_perceptual_decode_leaves_no_temporary_file(tmp_path):
     Image.new("RGB", (32, 32), "gray").save(tmp_path / "x.png")
     assert main(["encode", str(tmp_path / "x.png"), "-o", str(tmp_path / "x.idem")]) == 0

@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 from idemlab.errors import IdemlabError, report
+from idemlab.codec.registry import FAMILIES
 from idemlab.limits import MAX_PIXELS
 
 HEADER_NOTE = "header = everything in the file but the two entropy-coded strings"
@@ -45,10 +46,11 @@ def encode_command(args: argparse.Namespace) -> None:
     image = read_image(args.image, args.max_pixels)
     from idemlab.codec.pipeline import encode  # torch is imported only once the input is known to be good
 
-    data = encode(image, args.quality, args.max_pixels)
+    data = encode(image, args.quality, args.max_pixels, codec=args.codec)
     write_atomic(args.output, data)
     height, width = image.shape[:2]
-    print(f"{args.output}: {len(data)} bytes, {8 * len(data) / (height * width):.4f} bpp ({width}×{height}, quality {args.quality})")
+    print(f"{args.output}: {len(data)} bytes, {8 * len(data) / (height * width):.4f} bpp "
+          f"({width}×{height}, {args.codec} quality {args.quality})")
 
 
 def decode_command(args: argparse.Namespace) -> None:
@@ -95,7 +97,13 @@ def info_command(args: argparse.Namespace) -> None:
     f = unpack(data)
     header = len(data) - len(f.y_string) - len(f.z_string)
     print(f"file        {args.file} ({len(data)} bytes)")
-    print(f"codec       family {f.family}, quality {f.quality}")
+    from idemlab.codec.registry import family
+
+    try:
+        name = family(f.family).name
+    except IdemlabError:
+        name = "unknown to this idemlab"
+    print(f"codec       family {f.family} ({name}), quality {f.quality}")
     print(f"image       {f.width}×{f.height} pixels")
     print(f"strings     y {len(f.y_string)} bytes, z {len(f.z_string)} bytes; header {header} bytes ({HEADER_NOTE})")
     print(f"rate        {8 * len(data) / (f.width * f.height):.4f} bpp from the file size")
@@ -135,7 +143,9 @@ def parser() -> argparse.ArgumentParser:
     encode = commands.add_parser("encode", help="compress an image into a .idem file")
     encode.add_argument("image", type=Path)
     encode.add_argument("-o", "--output", type=Path, required=True)
-    encode.add_argument("--quality", type=int, default=3, choices=[1, 3, 5, 7])
+    encode.add_argument("--codec", default="small-hyperprior", choices=[f.name for f in FAMILIES.values()],
+                        help="codec family (default: the shipped small codec; the others load compressai's zoo)")
+    encode.add_argument("--quality", type=int, default=3, help="quality level of the codec (small: 1, 3, 5, 7; zoo: 1–8)")
     _add_output_options(encode)
     encode.set_defaults(run=encode_command)
     decode = commands.add_parser("decode", help="decompress a .idem file into a PNG")

@@ -47,3 +47,66 @@ def test_the_suites_network_guard_refuses_and_reports_a_connection(no_network):
         socket.create_connection(("192.0.2.1", 80), timeout=1)
     assert no_network == [("192.0.2.1", 80)]
     no_network.clear()  # the guard did its job; do not fail this test for it
+
+
+@pytest.fixture
+def zoo_stand_in(tmp_path, monkeypatch):
+    """A randomly initialised bmshj2018-hyperprior q1, saved where compressai's zoo looks for it."""
+    from idemlab.codec.registry import codec_for
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    torch.manual_seed(1)
+    saved = ScaleHyperprior(128, 192)
+    saved.update(force=True)
+    path = zoo_checkpoint_path(1)
+    path.parent.mkdir(parents=True)
+    torch.save(saved.state_dict(), path)
+    codec_for.cache_clear()
+    yield saved
+    codec_for.cache_clear()
+
+
+def test_a_zoo_codec_is_a_family_of_the_file_format_through_the_cli(tmp_path, zoo_stand_in, capsys):
+    import numpy as np
+    from PIL import Image
+
+    from idemlab.cli import main
+    from idemlab.codec.bitstream import unpack
+    from idemlab.codec.pipeline import decode, encode
+    from idemlab.data import held_out_photos
+
+    image = np.ascontiguousarray(held_out_photos(2.0)[1][:70, :90])
+    Image.fromarray(image).save(tmp_path / "crop.png")
+    assert main(["encode", str(tmp_path / "crop.png"), "-o", str(tmp_path / "crop.idem"),
+                 "--codec", "bmshj2018-hyperprior", "--quality", "1"]) == 0
+    data = (tmp_path / "crop.idem").read_bytes()
+    assert data == encode(image, 1, codec="bmshj2018-hyperprior") and unpack(data).family == 2
+    assert main(["decode", str(tmp_path / "crop.idem"), "-o", str(tmp_path / "out.png")]) == 0
+    with torch.no_grad():  # the file decodes to what compressai's own decompress gives
+        x = torch.tensor(image).permute(2, 0, 1)[None].float() / 255
+        padded = torch.nn.functional.pad(x, (0, 38, 0, 58), mode="replicate")
+        coded = zoo_stand_in.compress(padded)
+        expected = zoo_stand_in.decompress(coded["strings"], coded["shape"])["x_hat"][0, :, :70, :90]
+    expected = (expected.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
+    assert np.abs(decode(data).astype(int) - expected).max() <= 1
+    assert main(["info", str(tmp_path / "crop.idem")]) == 0
+    assert "family 2 (bmshj2018-hyperprior), quality 1" in capsys.readouterr().out
+    assert main(["encode", str(tmp_path / "crop.png"), "-o", str(tmp_path / "bad.idem"),
+                 "--codec", "bmshj2018-hyperprior", "--quality", "9"]) == 1
+    assert "has no quality 9" in capsys.readouterr().err
+
+
+def test_the_perceptual_decoder_takes_a_zoo_file_on_its_own_canvas(zoo_stand_in):
+    import numpy as np
+
+    from idemlab.codec.pipeline import encode
+    from idemlab.decoder import PerceptualSettings, perceptual_decode
+    from idemlab.prior import Prior, small_unet, training_scheduler
+
+    torch.manual_seed(0)
+    prior = Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler())
+    data = encode(np.zeros((70, 90, 3), np.uint8) + 120, 1, codec=2)
+    result = perceptual_decode([data], 0, PerceptualSettings(steps=2), prior)
+    assert result.images.shape == (1, 70, 90, 3)
+    assert result.correction.exact[0] == (encode(result.images[0], 1, codec=2) == data)

@@ -4,32 +4,20 @@ Book: Part II, chapter "The MSE codec".
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import torch
 import torch.nn.functional as F
+from compressai.models import ScaleHyperprior
 
 from idemlab.codec.bitstream import IdemFile, pack, unpack
 from idemlab.codec.entropy import decode_hyperlatent, decode_latent
-from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, load_shipped_codec
+from idemlab.codec.registry import codec_for, family
 from idemlab.codec.strips import analysis, synthesis
 from idemlab.errors import IdemlabError
 from idemlab.limits import check_size
 
-SMALL_HYPERPRIOR = 1  # model family id written in the file
-Y_FACTOR = 8  # the small codec's y is at 1/8 of the image side
-
-
-@lru_cache(maxsize=None)
-def codec_for(family: int, quality: int) -> SmallScaleHyperprior:
-    """Return the (cached) codec a file's family and quality name; IdemlabError if not shipped."""
-    if family != SMALL_HYPERPRIOR or quality not in QUALITY_LAMBDAS:
-        raise IdemlabError(
-            f"the file was written by codec family {family} at quality {quality}, which this idemlab "
-            f"does not have; it ships family {SMALL_HYPERPRIOR} at qualities {sorted(QUALITY_LAMBDAS)}"
-        )
-    return load_shipped_codec(quality)
+SMALL_HYPERPRIOR = 1  # the family id of the shipped small codec, the default
+Codec = ScaleHyperprior
 
 
 def to_padded_tensor(image: np.ndarray, multiple: int) -> torch.Tensor:
@@ -46,8 +34,9 @@ def to_image(x_hat: torch.Tensor, height: int, width: int) -> np.ndarray:
     return (x * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
 
 
-def encode(image: np.ndarray, quality: int, max_pixels: int | None = None) -> bytes:
-    """Return the ``.idem`` bytes of a uint8 RGB image (H, W, 3) at a quality level.
+def encode(image: np.ndarray, quality: int, max_pixels: int | None = None, codec: int | str = SMALL_HYPERPRIOR) -> bytes:
+    """Return the ``.idem`` bytes of a uint8 RGB image (H, W, 3) at a quality level of a codec
+    family (``idemlab.codec.registry``; the shipped small codec by default).
 
     The steps of compressai's ``ScaleHyperprior.compress``, with the analysis transform run in
     strips on large images (``idemlab.codec.strips``) so that memory stays bounded.
@@ -56,18 +45,19 @@ def encode(image: np.ndarray, quality: int, max_pixels: int | None = None) -> by
         raise IdemlabError(f"expected an 8-bit RGB image of shape (H, W, 3), got {image.dtype} {image.shape}")
     height, width = image.shape[:2]
     check_size(width, height, max_pixels)
-    model = codec_for(SMALL_HYPERPRIOR, quality)
+    f = family(codec)
+    model = codec_for(f.id, quality)
     with torch.no_grad():
-        y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), Y_FACTOR)
+        y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), f.y_factor)
         z = model.h_a(torch.abs(y))
         (z_string,) = model.entropy_bottleneck.compress(z)
         z_hat = model.entropy_bottleneck.decompress([z_string], z.shape[-2:])
         indexes = model.gaussian_conditional.build_indexes(model.h_s(z_hat))
         (y_string,) = model.gaussian_conditional.compress(y, indexes)
-    return pack(IdemFile(SMALL_HYPERPRIOR, quality, height, width, z_string, y_string))
+    return pack(IdemFile(f.id, quality, height, width, z_string, y_string))
 
 
-def received_latents(data: bytes, max_pixels: int | None = None) -> tuple[IdemFile, SmallScaleHyperprior, torch.Tensor, torch.Tensor]:
+def received_latents(data: bytes, max_pixels: int | None = None) -> tuple[IdemFile, Codec, torch.Tensor, torch.Tensor]:
     """Return the parsed file, its codec and the dequantised latents ŷ and ẑ it carries.
 
     The entropy-decoding half of compressai's ``ScaleHyperprior.decompress``, stopped before the
@@ -90,11 +80,11 @@ def decode(data: bytes, max_pixels: int | None = None) -> np.ndarray:
     """Return the MSE decoder's reconstruction (uint8 RGB) of ``.idem`` bytes."""
     f, model, y_hat, _ = received_latents(data, max_pixels)
     with torch.no_grad():
-        x_hat = synthesis(model.g_s, y_hat, Y_FACTOR)
+        x_hat = synthesis(model.g_s, y_hat, family(f.family).y_factor)
     return to_image(x_hat, f.height, f.width)
 
 
-def latents(model: SmallScaleHyperprior, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def latents(model: Codec, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the continuous latents (y, z − medians) of padded images x, differentiably.
 
     Rounding them gives the integer symbols the file entropy-codes: y is coded with zero
@@ -104,23 +94,24 @@ def latents(model: SmallScaleHyperprior, x: torch.Tensor) -> tuple[torch.Tensor,
     return y, model.h_a(torch.abs(y)) - _medians(model)
 
 
-def received_symbols(model: SmallScaleHyperprior, y_hat: torch.Tensor, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def received_symbols(model: Codec, y_hat: torch.Tensor, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the integer symbols (y, z − medians) that dequantised latents ŷ, ẑ stand for."""
     return torch.round(y_hat).to(torch.int32), torch.round(z_hat - _medians(model)).to(torch.int32)
 
 
-def _medians(model: SmallScaleHyperprior) -> torch.Tensor:
+def _medians(model: Codec) -> torch.Tensor:
     return model.entropy_bottleneck.quantiles[:, 0, 1].reshape(1, -1, 1, 1).detach()
 
 
-def symbols(image: np.ndarray, quality: int) -> tuple[torch.Tensor, torch.Tensor]:
+def symbols(image: np.ndarray, quality: int, codec: int | str = SMALL_HYPERPRIOR) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the integer symbols (y, z) that encoding the image entropy-codes.
 
     Two images of the same size give the same file iff these agree.
     Book: Part II, chapter "Re-compression drift".
     """
-    model = codec_for(SMALL_HYPERPRIOR, quality)
+    f = family(codec)
+    model = codec_for(f.id, quality)
     with torch.no_grad():
-        y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), Y_FACTOR)
+        y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), f.y_factor)
         z = model.h_a(torch.abs(y)) - _medians(model)
     return torch.round(y).to(torch.int32), torch.round(z).to(torch.int32)

@@ -17,7 +17,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from idemlab.codec.model import SmallScaleHyperprior
+from compressai.models import ScaleHyperprior
 from idemlab.prior.sampling import Guidance
 
 CONSTRAINTS = ("image", "latent", "mse")
@@ -35,7 +35,7 @@ def as_encoder_input(x: torch.Tensor, height: int, width: int, multiple: int) ->
     return F.pad(x, pad, mode="replicate") if any(pad) else x
 
 
-def idempotence_guidance(kind: str, model: SmallScaleHyperprior, y_hat: torch.Tensor, height: int,
+def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor, height: int,
                          width: int) -> Guidance:
     """Return the guidance loss of a constraint kind for received latents ŷ of height×width images."""
     if kind not in CONSTRAINTS:

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from idemlab.codec.model import SmallScaleHyperprior
+from compressai.models import ScaleHyperprior
 from idemlab.codec.pipeline import latents
 from idemlab.data import to_uint8
 from idemlab.decoder.constraints import as_encoder_input
@@ -56,7 +56,7 @@ def _as_saved(x: torch.Tensor) -> torch.Tensor:
 class _Target:
     """The received symbols and how to compare an image's re-encoding with them."""
 
-    def __init__(self, model: SmallScaleHyperprior, y_symbols: torch.Tensor, z_symbols: torch.Tensor,
+    def __init__(self, model: ScaleHyperprior, y_symbols: torch.Tensor, z_symbols: torch.Tensor,
                  height: int, width: int):
         self.model, self.y_symbols, self.z_symbols = model, y_symbols, z_symbols
         self.height, self.width = height, width
@@ -134,7 +134,7 @@ def _descend(search: _Search, margin: float, max_steps: int, learning_rate: floa
             search.offer(candidate, torch.where(active, start + step, search.steps))
 
 
-def make_idempotent(model: SmallScaleHyperprior, images: torch.Tensor, y_symbols: torch.Tensor,
+def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: torch.Tensor,
                     z_symbols: torch.Tensor, margin: float = 0.1, max_steps: int = 500,
                     learning_rate: float = 1e-3, fallbacks: int = 2) -> Correction:
     """Return images (n, 3, H, W) in [0, 1], corrected so that their 8-bit versions re-encode to

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from idemlab.codec.pipeline import Y_FACTOR, encode, received_latents, received_symbols
+from idemlab.codec.pipeline import encode, received_latents, received_symbols
 from idemlab.data import to_uint8
 from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance
 from idemlab.decoder.correction import Correction, make_idempotent
@@ -84,7 +84,8 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
         raise IdemlabError(f"steps must be at most the prior's {prior.scheduler.config.num_train_timesteps} "
                            f"diffusion steps, not {settings.steps}")
     generator = torch.Generator().manual_seed(seed)
-    canvas = y_hat.shape[-2] * Y_FACTOR, y_hat.shape[-1] * Y_FACTOR  # the padded size the codec works on
+    multiple = model.downsampling_factor
+    canvas = -(-f.height // multiple) * multiple, -(-f.width // multiple) * multiple  # the padded size the codec works on
     x_T = torch.randn((len(files), 3, *canvas), generator=generator)
     guidance = idempotence_guidance(settings.constraint, model, y_hat, f.height, f.width)
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,
@@ -94,6 +95,6 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
         return PerceptualDecoding(to_uint8(raw), raw, None)
     correction = make_idempotent(model, raw, *received_symbols(model, y_hat, z_hat))
     # the verdict of the encoder that writes files (batch 1, CPU, float32), not of the batched check
-    correction.exact &= np.array([encode(image, f.quality) == data for image, data in zip(correction.images, files)])
+    correction.exact &= np.array([encode(image, f.quality, codec=f.family) == data for image, data in zip(correction.images, files)])
     correction.robust &= correction.exact
     return PerceptualDecoding(correction.images, raw, correction)

@@ -1,0 +1,77 @@
+"""Codec families of the ``.idem`` format: one registry entry per family, like compressai's zoo.
+
+A family has the id written in each file, a name for ``--codec``, its quality levels and a loader;
+``codec_for(family, quality)`` returns the (cached, frozen) model. Every family here is a compressai
+scale hyperprior — y entropy-coded with zero means and scales from the hyperprior — so one
+pipeline encodes, decodes, corrects and guides them all:
+
+- ``small-hyperprior`` (id 1): the book's own model for small images, shipped with the package;
+- ``bmshj2018-hyperprior`` (id 2): compressai's pre-trained model (Ballé et al. 2018), qualities
+  1–8, loaded through ``compressai.zoo`` (downloads once; offline it fails in one sentence).
+
+A new family is one ``register`` call. Book: Part II, chapter "The MSE codec".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable
+
+from idemlab.errors import IdemlabError
+
+if TYPE_CHECKING:  # the registry itself stays light: ``idemlab info`` reads it without torch
+    from compressai.models import ScaleHyperprior
+
+
+@dataclass(frozen=True)
+class CodecFamily:
+    """Return-type of :func:`family`: what a file's family id stands for."""
+
+    id: int
+    name: str
+    qualities: tuple[int, ...]
+    load: Callable[[int], ScaleHyperprior]
+    y_factor: int  # image side / y side
+
+
+FAMILIES: dict[int, CodecFamily] = {}
+
+
+def register(id: int, name: str, qualities: tuple[int, ...], y_factor: int):
+    """Return a decorator that registers a loader ``quality → model`` as a codec family."""
+    def add(load: Callable[[int], ScaleHyperprior]) -> Callable[[int], ScaleHyperprior]:
+        FAMILIES[id] = CodecFamily(id, name, qualities, load, y_factor)
+        return load
+    return add
+
+
+def family(key: int | str) -> CodecFamily:
+    """Return the family of an id (from a file) or a name (from ``--codec``); IdemlabError if unknown."""
+    for candidate in FAMILIES.values():
+        if key in (candidate.id, candidate.name):
+            return candidate
+    names = ", ".join(f"{f.name} ({f.id})" for f in FAMILIES.values())
+    raise IdemlabError(f"codec family {key!r} is not one this idemlab has; it has {names}")
+
+
+@lru_cache(maxsize=None)
+def codec_for(key: int | str, quality: int) -> ScaleHyperprior:
+    """Return the (cached) codec of a family at a quality; IdemlabError if it does not exist."""
+    f = family(key)
+    if quality not in f.qualities:
+        raise IdemlabError(f"codec {f.name} has no quality {quality}; its qualities are {list(f.qualities)}")
+    return f.load(quality).eval().requires_grad_(False)
+
+
+@register(1, "small-hyperprior", (1, 3, 5, 7), y_factor=8)
+def _small(quality: int) -> ScaleHyperprior:
+    from idemlab.codec.model import load_shipped_codec
+
+    return load_shipped_codec(quality)
+
+
+@register(2, "bmshj2018-hyperprior", tuple(range(1, 9)), y_factor=16)
+def _bmshj2018(quality: int) -> ScaleHyperprior:
+    from idemlab.codec.zoo import load_zoo_codec
+
+    return load_zoo_codec(quality)

@@ -1,4 +1,5 @@
-"""JPEG (Pillow) as the classical baseline, at a given quality or at a matched bit rate.
+"""JPEG and WebP (Pillow) as the classical baselines: at a quality, at a matched bit rate, or at
+the same file size as one of our files; and the Bjøntegaard delta between two RD curves.
 
 Book: Part II, chapters "The MSE codec" and "Results and ablations".
 """
@@ -9,15 +10,50 @@ from io import BytesIO
 import numpy as np
 from PIL import Image
 
+FORMATS = {"jpeg": dict(format="JPEG", optimize=True), "webp": dict(format="WEBP", method=6)}
+
+
+def classical(image: np.ndarray, quality: int, codec: str = "jpeg") -> tuple[int, np.ndarray]:
+    """Return (file bytes, decoded uint8 image) of Pillow's JPEG (optimised Huffman tables) or
+    WebP (slowest, best method) at a quality 0–100."""
+    buffer = BytesIO()
+    Image.fromarray(image).save(buffer, quality=quality, **FORMATS[codec])
+    decoded = np.asarray(Image.open(BytesIO(buffer.getvalue())).convert("RGB"))
+    return buffer.tell(), decoded
+
 
 def jpeg(image: np.ndarray, quality: int) -> tuple[float, np.ndarray]:
     """Return (bpp from the file size, decoded uint8 image) of Pillow's JPEG at a quality 1–95."""
-    buffer = BytesIO()
-    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
-    decoded = np.asarray(Image.open(BytesIO(buffer.getvalue())).convert("RGB"))
-    return 8 * buffer.tell() / (image.shape[0] * image.shape[1]), decoded
+    size, decoded = classical(image, quality, "jpeg")
+    return 8 * size / (image.shape[0] * image.shape[1]), decoded
 
 
 def jpeg_at_bpp(image: np.ndarray, bpp: float) -> tuple[float, np.ndarray]:
     """Return JPEG at the quality whose bpp is closest to the target (bpp, decoded image)."""
     return min((jpeg(image, quality) for quality in range(1, 96)), key=lambda result: abs(result[0] - bpp))
+
+
+def at_most(image: np.ndarray, max_bytes: int, codec: str) -> tuple[int, np.ndarray] | None:
+    """Return (bytes, decoded image) of the highest quality whose file is at most ``max_bytes``
+    (bisection over the quality); None if even quality 0 is larger."""
+    low, high, best = 0, 100, None
+    while low <= high:
+        quality = (low + high) // 2
+        size, decoded = classical(image, quality, codec)
+        if size <= max_bytes:
+            best, low = (size, decoded), quality + 1
+        else:
+            high = quality - 1
+    return best
+
+
+def bd_psnr(rates_a: np.ndarray, psnr_a: np.ndarray, rates_b: np.ndarray, psnr_b: np.ndarray) -> float:
+    """Return the Bjøntegaard delta PSNR (dB) of curve b over curve a: the mean vertical gap of
+    cubic fits of PSNR against log rate over the rates both cover (b better when positive)."""
+    log_a, log_b = np.log(rates_a), np.log(rates_b)
+    low, high = max(log_a.min(), log_b.min()), min(log_a.max(), log_b.max())
+    if low >= high:
+        return float("nan")
+    fit_a, fit_b = (np.polyint(np.polyfit(x, y, min(3, len(x) - 1))) for x, y in ((log_a, psnr_a), (log_b, psnr_b)))
+    area = lambda fit: np.polyval(fit, high) - np.polyval(fit, low)  # noqa: E731
+    return float((area(fit_b) - area(fit_a)) / (high - low))

@@ -72,15 +72,18 @@ class _Target:
         inside = 0.5 - SAFETY
         return (y - self.y_symbols).abs().gt(inside).any(1), (z - self.z_symbols).abs().gt(inside).any(1)
 
-    def check(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return, per image, whether its 8-bit version re-encodes to the received symbols (exact)
-        and whether every latent is also at least ``SAFETY`` inside its cell (robust: float noise
-        of another thread count, BLAS or batch size cannot flip a symbol)."""
+    def check(self, x: torch.Tensor, index: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return, per image (of the batch, or of the images ``index`` picks), whether its 8-bit
+        version re-encodes to the received symbols (exact) and whether every latent is also at
+        least ``SAFETY`` inside its cell (robust: float noise of another thread count, BLAS or
+        batch size cannot flip a symbol)."""
+        y_symbols, z_symbols = (self.y_symbols, self.z_symbols) if index is None else (
+            self.y_symbols[index], self.z_symbols[index])
         with torch.no_grad():
             y, z = self.latents(_as_saved(x))
-        exact = (torch.round(y) == self.y_symbols).flatten(1).all(1) & (torch.round(z) == self.z_symbols).flatten(1).all(1)
+        exact = (torch.round(y) == y_symbols).flatten(1).all(1) & (torch.round(z) == z_symbols).flatten(1).all(1)
         inside = 0.5 - SAFETY
-        robust = (y - self.y_symbols).abs().le(inside).flatten(1).all(1) & (z - self.z_symbols).abs().le(inside).flatten(1).all(1)
+        robust = (y - y_symbols).abs().le(inside).flatten(1).all(1) & (z - z_symbols).abs().le(inside).flatten(1).all(1)
         return exact, robust
 
     def footprint(self, x: torch.Tensor, dilation: int) -> torch.Tensor:
@@ -104,34 +107,36 @@ class _Search:
         self.exact, self.robust = target.check(images)
         self.steps = torch.zeros(len(images), dtype=torch.int64)
 
-    def offer(self, candidate: torch.Tensor, step_counts: torch.Tensor) -> None:
-        exact, robust = self.target.check(candidate)
-        take = (robust & ~self.robust) | (exact & ~self.exact) | ~(self.exact | self.robust)
-        self.result[take] = candidate[take]
-        self.steps[take] = step_counts[take]
-        self.exact |= exact
-        self.robust |= robust
+    def offer(self, candidates: torch.Tensor, index: torch.Tensor, steps: torch.Tensor) -> None:
+        """Consider new iterates of the images ``index`` picks, reached after ``steps`` steps each."""
+        exact, robust = self.target.check(candidates, index)
+        was_exact, was_robust = self.exact[index], self.robust[index]
+        take = (robust & ~was_robust) | (exact & ~was_exact) | ~(was_exact | was_robust)
+        self.result[index[take]] = candidates[take]
+        self.steps[index[take]] = steps[take]
+        self.exact[index] = was_exact | exact
+        self.robust[index] = was_robust | robust
 
 
 def _descend(search: _Search, margin: float, max_steps: int, learning_rate: float) -> None:
-    """Run gradient steps from the current iterates of the images not yet robust."""
+    """Run gradient steps from the current iterates of the images not yet robust; each step
+    computes only those images."""
     images, start = search.result.clone(), search.steps.clone()
     delta = torch.zeros_like(images, requires_grad=True)
     optimizer = torch.optim.Adam([delta], lr=learning_rate)
     target = search.target
     for step in range(1, max_steps + 1):
-        active = ~search.robust
-        if not active.any():
+        index = (~search.robust).nonzero().squeeze(1)
+        if not len(index):
             break
-        y, z = target.latents((images + delta).clamp(0, 1))
-        violation = _cell_violation(y, target.y_symbols, margin) + _cell_violation(z, target.z_symbols, margin)
+        y, z = target.latents((images[index] + delta[index]).clamp(0, 1))
+        violation = (_cell_violation(y, target.y_symbols[index], margin)
+                     + _cell_violation(z, target.z_symbols[index], margin))
         optimizer.zero_grad()
-        (gradient,) = torch.autograd.grad(violation[active].sum(), delta)
-        delta.grad = gradient * active[:, None, None, None]
+        (delta.grad,) = torch.autograd.grad(violation.sum(), delta)
         optimizer.step()
         with torch.no_grad():
-            candidate = torch.where(active[:, None, None, None], (images + delta).clamp(0, 1), search.result)
-            search.offer(candidate, torch.where(active, start + step, search.steps))
+            search.offer((images[index] + delta[index]).clamp(0, 1), index, start[index] + step)
 
 
 def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: torch.Tensor,

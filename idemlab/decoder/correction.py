@@ -42,6 +42,7 @@ class Correction:
 
 
 SAFETY = 0.02  # how far inside its quantisation cell every re-encoded latent must end
+MARGIN_STEPS = 50  # steps an exact image may take to reach that margin (no fallback is spent on it)
 
 
 def _cell_violation(value: torch.Tensor, symbol: torch.Tensor, margin: float) -> torch.Tensor:
@@ -125,8 +126,11 @@ def _descend(search: _Search, margin: float, max_steps: int, learning_rate: floa
     delta = torch.zeros_like(images, requires_grad=True)
     optimizer = torch.optim.Adam([delta], lr=learning_rate)
     target = search.target
+    exact_since = torch.where(search.exact, 0, max_steps + 1)
     for step in range(1, max_steps + 1):
-        index = (~search.robust).nonzero().squeeze(1)
+        exact_since = torch.where(search.exact & (exact_since > step), step, exact_since)
+        # an exact image gets at most MARGIN_STEPS more steps to reach the margin
+        index = (~search.robust & (step - exact_since <= MARGIN_STEPS)).nonzero().squeeze(1)
         if not len(index):
             break
         y, z = target.latents((images[index] + delta[index]).clamp(0, 1))
@@ -156,12 +160,12 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
     replaced = torch.zeros(len(images), 1, height, width)
     for fallback in range(fallbacks + 1):
         if fallback:
-            mask = target.footprint(search.result, dilation=8 * 2 ** (fallback - 1)) * ~search.robust[:, None, None, None]
+            mask = target.footprint(search.result, dilation=8 * 2 ** (fallback - 1)) * ~search.exact[:, None, None, None]
             search.result = torch.lerp(search.result, anchor, mask)
             search.exact, search.robust = target.check(search.result)
             replaced = torch.maximum(replaced, mask)
         _descend(search, margin, max_steps, learning_rate)
-        if search.robust.all():
+        if search.exact.all():
             break
     return Correction(to_uint8(search.result), search.exact.numpy(), search.steps.numpy(),
                       replaced.flatten(1).mean(1).numpy(), search.robust.numpy())

@@ -110,8 +110,22 @@ def symbols(image: np.ndarray, quality: int, codec: int | str = SMALL_HYPERPRIOR
     Book: Part II, chapter "Re-compression drift".
     """
     f = family(codec)
-    model = codec_for(f.id, quality)
-    with torch.no_grad():
-        y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), f.y_factor)
-        z = model.h_a(torch.abs(y)) - _medians(model)
+    y, z = _encoder_latents(image, codec_for(f.id, quality), f.y_factor)
     return torch.round(y).to(torch.int32), torch.round(z).to(torch.int32)
+
+
+def cell_margin(image: np.ndarray, data: bytes) -> float:
+    """Return how far inside the quantisation cells of a file's symbols the image's re-encoded
+    latents lie at worst: 0.5 when all sit at cell centres, > 0 iff the image re-encodes to the
+    same symbols (so to the same file), ≤ 0 when some symbol differs."""
+    f, model, y_hat, z_hat = received_latents(data)
+    y_symbols, z_symbols = received_symbols(model, y_hat, z_hat)
+    y, z = _encoder_latents(image, model, family(f.family).y_factor)
+    return float(min((0.5 - (y - y_symbols).abs()).min(), (0.5 - (z - z_symbols).abs()).min()))
+
+
+def _encoder_latents(image: np.ndarray, model: Codec, y_factor: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the continuous latents (y, z − medians) the encoder rounds, as ``encode`` computes them."""
+    with torch.no_grad():
+        y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), y_factor)
+        return y, model.h_a(torch.abs(y)) - _medians(model)

@@ -12,7 +12,7 @@ import threading
 import warnings
 from pathlib import Path
 
-from idemlab.errors import IdemlabError, report
+from idemlab.errors import IdemlabError, InexactWarning, report
 from idemlab.codec.registry import FAMILIES
 from idemlab.limits import MAX_PIXELS
 
@@ -89,6 +89,30 @@ def decode_command(args: argparse.Namespace) -> None:
           f"seed {args.seed}); re-encodes to the same file: {exact}")
 
 
+def evaluate_command(args: argparse.Namespace) -> None:
+    """Evaluate the MSE and perceptual decoders on every image of a folder at every rate."""
+    from idemlab.codec.registry import family
+    from idemlab.evaluate_folder import Plan, list_images, run
+
+    qualities = family(args.codec).qualities
+    wrong = [q for q in args.quality or () if q not in qualities]
+    if wrong:
+        raise IdemlabError(f"{args.codec} has qualities {', '.join(map(str, qualities))}, not {wrong[0]}")
+    list_images(args.folder)  # a missing or empty folder is refused before anything loads
+    plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, args.steps,
+                args.sampler, args.seed)
+    summary = run(plan)
+    for quality, rate in summary.get("rates", {}).items():
+        webp = "—" if rate["psnr_webp_same_bytes"] is None else f"{rate['psnr_webp_same_bytes']:.2f}"
+        print(f"q{quality}: {rate['images']} images, {rate['bpp']:.3f} bpp, PSNR MSE {rate['psnr_mse']:.2f} / perceptual "
+              f"{rate['psnr_perceptual']:.2f} / WebP at the same bytes {webp} dB, byte-identical "
+              f"{rate['byte_identical_%']:.0f} %")
+    for problem in summary.get("unreadable", []):
+        print(f"skipped {problem}")
+    if summary:
+        print(f"{args.out / 'summary.json'}")
+
+
 def info_command(args: argparse.Namespace) -> None:
     """Describe a .idem file."""
     from idemlab.codec.bitstream import unpack
@@ -129,6 +153,18 @@ def _add_output_options(command: argparse.ArgumentParser) -> None:
                          help=f"largest image accepted, in pixels (default {MAX_PIXELS:,})")
 
 
+def _add_perceptual_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--seed", type=_seed, default=0, help="perceptual: which of the plausible images (0 to 2⁶³−1)")
+    command.add_argument("--steps", type=_positive, default=100, help="perceptual: sampler steps (= network evaluations)")
+    command.add_argument("--sampler", choices=["ddim", "ddpm"], default="ddim", help="perceptual: the reverse process")
+    command.add_argument("--prior", default=None, help="perceptual: a prior folder or hub id (default: the shipped one)")
+
+
+def _add_codec_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--codec", default="small-hyperprior", choices=[f.name for f in FAMILIES.values()],
+                         help="codec family (default: the shipped small codec; the others load compressai's zoo)")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with the package's one-line error format and exit status 1."""
 
@@ -143,8 +179,7 @@ def parser() -> argparse.ArgumentParser:
     encode = commands.add_parser("encode", help="compress an image into a .idem file")
     encode.add_argument("image", type=Path)
     encode.add_argument("-o", "--output", type=Path, required=True)
-    encode.add_argument("--codec", default="small-hyperprior", choices=[f.name for f in FAMILIES.values()],
-                        help="codec family (default: the shipped small codec; the others load compressai's zoo)")
+    _add_codec_option(encode)
     encode.add_argument("--quality", type=int, default=3, help="quality level of the codec (small: 1, 3, 5, 7; zoo: 1–8)")
     _add_output_options(encode)
     encode.set_defaults(run=encode_command)
@@ -153,14 +188,19 @@ def parser() -> argparse.ArgumentParser:
     decode.add_argument("-o", "--output", type=Path, required=True)
     decode.add_argument("--mode", choices=["mse", "perceptual"], default="mse",
                         help="mse: the codec's own decoder; perceptual: the idempotent diffusion decoder")
-    decode.add_argument("--seed", type=_seed, default=0, help="perceptual: which of the plausible images (0 to 2⁶³−1)")
-    decode.add_argument("--steps", type=_positive, default=100, help="perceptual: sampler steps (= network evaluations)")
-    decode.add_argument("--sampler", choices=["ddim", "ddpm"], default="ddim", help="perceptual: the reverse process")
-    decode.add_argument("--prior", default=None, help="perceptual: a prior folder or hub id (default: the shipped one)")
+    _add_perceptual_options(decode)
     decode.add_argument("--allow-inexact", action="store_true",
                         help="perceptual: save the image even if it does not re-encode to the same file")
     _add_output_options(decode)
     decode.set_defaults(run=decode_command)
+    evaluate = commands.add_parser("evaluate", help="evaluate both decoders on a folder of images at every rate "
+                                   "(resumable; shard across processes with torchrun)")
+    evaluate.add_argument("folder", type=Path)
+    evaluate.add_argument("--out", type=Path, required=True, help="folder for images.jsonl, summary.json, summary.png")
+    evaluate.add_argument("--quality", type=int, nargs="+", default=None, help="qualities (default: all of the codec's)")
+    _add_codec_option(evaluate)
+    _add_perceptual_options(evaluate)
+    evaluate.set_defaults(run=evaluate_command)
     info = commands.add_parser("info", help="describe a .idem file")
     info.add_argument("file", type=Path)
     info.set_defaults(run=info_command)
@@ -178,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:  # --help, or a usage error already reported in one line
         return int(stop.code or 0)
     warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notes are not for users
+    warnings.filterwarnings("ignore", category=InexactWarning)  # the decode command says it in its own words
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
         signal.signal(signal.SIGHUP, _terminate)

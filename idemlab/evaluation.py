@@ -15,7 +15,8 @@ from idemlab.baselines import jpeg_at_bpp
 from idemlab.codec.pipeline import decode, encode, received_latents, received_symbols, symbols
 from idemlab.data import tiles, to_uint8
 from idemlab.decoder import PerceptualSettings, perceptual_decode
-from idemlab.metrics import psnr
+from idemlab.decoder.correction import Correction
+from idemlab.metrics import psnr, squared_errors
 from idemlab.prior.model import Prior
 from idemlab.realism import patch_swd, spectral_distance_db
 
@@ -70,14 +71,11 @@ def evaluate_rate(photos: list[np.ndarray], quality: int, prior: Prior, settings
               for name, images in rows.items()}
     for name in ("mse", "perceptual_raw", "perceptual"):
         scores[name].update(reencoding(rows[name], files, quality))
+        scores[name]["squared_error_per_image"] = squared_errors(rows[name], originals).tolist()
     scores["data"] = realism(originals, originals)  # the estimator's floor: same images, other patches
     scores["jpeg"]["bpp"] = float(np.mean(jpeg_bpp))
-    correction = {field: np.concatenate([getattr(c, field) for c in corrections]) for field in ("exact", "robust", "steps", "replaced")}
     scores["perceptual"].update({
-        "seconds_per_image": seconds, "nfe": settings.steps, "corrected_exactly_%": 100 * float(correction["exact"].mean()),
-        "corrected_robustly_%": 100 * float(correction["robust"].mean()),
-        "mean_correction_steps": float(correction["steps"].mean()),
-        "pixels_replaced_by_mse_%": 100 * float(correction["replaced"].mean()),
+        "seconds_per_image": seconds, "nfe": settings.steps, "correction": Correction.concatenate(corrections).report(),
         "seed_std_gray_levels": float(np.std(np.stack([corrected[:diversity_images], second_seed]).astype(float),
                                              axis=0, ddof=1).mean())})
     return {"quality": quality, "bpp": float(bpp), "n_images": len(files), "settings": asdict(settings),

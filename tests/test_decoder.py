@@ -5,9 +5,11 @@ import pytest
 import torch
 
 from idemlab.codec.pipeline import SMALL_HYPERPRIOR, codec_for, decode, encode, latents, symbols
-from idemlab.data import held_out_patches
+from idemlab.data import held_out_patches, to_uint8
 from idemlab.decoder import CONSTRAINTS, PerceptualSettings, idempotence_guidance, make_idempotent, ste_round
+from idemlab.decoder.correction import Correction
 from idemlab.decoder.perceptual import perceptual_decode
+from idemlab.errors import InexactWarning
 from idemlab.metrics import psnr
 from idemlab.prior import Prior, small_unet, training_scheduler
 
@@ -84,3 +86,25 @@ def test_where_gradient_steps_stall_the_mse_reconstruction_is_pasted_in(tiles):
     corrected = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), max_steps=20)
     assert corrected.exact.all() and (corrected.replaced > 0).all()
     assert all(encode(c, quality) == f for c, f in zip(corrected.images, files))
+
+
+def test_the_report_separates_exact_files_with_and_without_mse_pixels():
+    correction = Correction(images=np.zeros((4, 1, 1, 3), np.uint8), exact=np.array([True, True, True, False]),
+                            steps=np.array([0, 10, 20, 30]), replaced=np.array([0.0, 0.0, 0.25, 0.5]),
+                            robust=np.array([True, False, True, False]))
+    report = Correction.concatenate([correction, correction]).report()
+    assert report["images"] == 8
+    assert (report["identical_without_mse_pixels_%"], report["identical_with_mse_fallback_%"],
+            report["not_identical_%"], report["robust_%"]) == (50, 25, 25, 50)
+    assert (report["images_with_fallback_%"], report["fallback_median_%"], report["fallback_max_%"]) == (50, 12.5, 50)
+
+
+def test_a_reconstruction_that_does_not_re_encode_is_reported_loudly(tiny_prior, tiles, monkeypatch):
+    def no_correction(model, images, y_symbols, z_symbols):
+        n = len(images)
+        return Correction(to_uint8(images), np.zeros(n, bool), np.zeros(n, int), np.zeros(n), np.zeros(n, bool))
+
+    monkeypatch.setattr("idemlab.decoder.perceptual.make_idempotent", no_correction)
+    with pytest.warns(InexactWarning, match="1 of 1 reconstructions do not re-encode"):
+        result = perceptual_decode([encode(tiles[0], 1)], 0, PerceptualSettings(steps=2), tiny_prior)
+    assert not result.correction.exact[0] and not result.correction.robust[0]

@@ -40,6 +40,27 @@ class Correction:
     replaced: np.ndarray
     robust: np.ndarray
 
+    @classmethod
+    def concatenate(cls, corrections: list[Correction]) -> Correction:
+        """Return the corrections of several batches as one."""
+        return cls(*(np.concatenate([getattr(c, name) for c in corrections]) for name in cls.__dataclass_fields__))
+
+    def report(self) -> dict:
+        """Return the headline in percent of images: byte-identical with no pixel from the MSE
+        reconstruction, identical only with that fallback, robust (every latent ``SAFETY`` inside
+        its cell), not identical; then the fallback's distribution over images (share of images
+        with any, and the median, mean and largest share of their pixels it replaced)."""
+        fallback = self.replaced > 0
+        percent = lambda values: round(100 * float(np.mean(values)), 2)
+        return {"images": len(self.exact),
+                "identical_without_mse_pixels_%": percent(self.exact & ~fallback),
+                "identical_with_mse_fallback_%": percent(self.exact & fallback),
+                "robust_%": percent(self.robust), "not_identical_%": percent(~self.exact),
+                "images_with_fallback_%": percent(fallback),
+                "fallback_median_%": round(100 * float(np.median(self.replaced)), 2),
+                "fallback_mean_%": percent(self.replaced), "fallback_max_%": round(100 * float(self.replaced.max()), 2),
+                "mean_correction_steps": round(float(self.steps.mean()), 1)}
+
 
 SAFETY = 0.02  # how far inside its quantisation cell every re-encoded latent must end
 MARGIN_STEPS = 50  # steps an exact image may take to reach that margin (no fallback is spent on it)

@@ -2,12 +2,15 @@
 
 Start from noise, run the prior's reverse diffusion, and after every step move x_t down the
 gradient of the constraint that re-encoding x̂₀ must give the received ŷ (Xu et al. 2024, Alg. 1;
-DPS of Chung et al. 2023). Then ``make_idempotent`` turns "approximately" into "exactly": the
-saved PNG re-encodes to the received file byte for byte. Book: Part II, chapter "The idempotent
+DPS of Chung et al. 2023). The paper saves that sample as is; this book then runs
+``make_idempotent`` (its own addition) so that the saved PNG re-encodes to the received file byte
+for byte, with a safety margin. Where that fails the result says so (``correction.exact``,
+``.robust``) and an ``InexactWarning`` is raised. Book: Part II, chapter "The idempotent
 perceptual decoder".
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +20,7 @@ from idemlab.codec.pipeline import encode, received_latents, received_symbols
 from idemlab.data import to_uint8
 from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance
 from idemlab.decoder.correction import Correction, make_idempotent
-from idemlab.errors import IdemlabError
+from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.prior.load import load_prior
 from idemlab.prior.model import Prior
 from idemlab.prior.sampling import reverse_diffusion
@@ -97,4 +100,8 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     # the verdict of the encoder that writes files (batch 1, CPU, float32), not of the batched check
     correction.exact &= np.array([encode(image, f.quality, codec=f.family) == data for image, data in zip(correction.images, files)])
     correction.robust &= correction.exact
+    if not correction.robust.all():
+        warnings.warn(f"{int((~correction.exact).sum())} of {len(files)} reconstructions do not re-encode to their "
+                      f"files and {int((correction.exact & ~correction.robust).sum())} only without a safety margin "
+                      "(see .correction.exact and .robust)", InexactWarning, stacklevel=2)
     return PerceptualDecoding(correction.images, raw, correction)

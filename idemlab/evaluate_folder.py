@@ -1,0 +1,254 @@
+"""``idemlab evaluate``: every image of a folder at every rate, one JSON line each — sharded
+across processes with torch.distributed, resumable, summarised from the lines.
+
+Per (image, quality): encode to a real ``.idem`` file, decode it with the MSE and the perceptual
+decoders, save both PNGs (the inputs of the set-level realism measures), and record rate,
+PSNRs, whether the perceptual PNG re-encodes to the same file, the correction's report, JPEG and
+WebP at the same file size, and the time. Under ``torchrun`` each rank takes every
+``world``-th pending pair; after each round rank 0 gathers the rows and appends them to
+``DIR/images.jsonl``, so a killed run loses at most the images in flight and a rerun skips what
+is there. Each image's seed comes from its name and quality, never from the rank, so the rows do
+not depend on the number of processes (at the same threads per process).
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from idemlab.errors import IdemlabError
+
+IMAGES_FILE, SUMMARY_FILE, FIGURE_FILE = "images.jsonl", "summary.json", "summary.png"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What ``idemlab evaluate`` runs: images × qualities of one codec, with one perceptual setting."""
+
+    folder: Path
+    out: Path
+    qualities: tuple[int, ...]
+    codec: str
+    prior: str | None
+    steps: int
+    sampler: str
+    seed: int
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Return the image files of a folder (by suffix, sorted), or refuse a missing or empty one."""
+    from idemlab.data import IMAGE_SUFFIXES
+
+    if not folder.is_dir():
+        raise IdemlabError(f"{folder} is not a folder")
+    images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not images:
+        raise IdemlabError(f"{folder} holds no images ({', '.join(IMAGE_SUFFIXES)})")
+    return images
+
+
+def image_seed(seed: int, name: str, quality: int) -> int:
+    """Return the perceptual decoder's seed for one image at one quality (independent of ranks)."""
+    return (seed * 1_000_003 + zlib.crc32(f"{name}:{quality}".encode())) % 2**63
+
+
+def read_rows(out: Path) -> list[dict]:
+    """Return the rows recorded so far (a line cut short by a kill is ignored)."""
+    path = out / IMAGES_FILE
+    rows = []
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return rows
+
+
+def _drop_partial_line(path: Path) -> None:
+    """Cut off a last line that a kill left unfinished, so that the next row starts a line."""
+    if path.exists():
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with path.open("r+b") as lines:
+                lines.truncate(data.rfind(b"\n") + 1)
+
+
+def evaluate_image(path: Path, quality: int, plan: Plan, prior) -> dict:
+    """Return the row of one image at one quality; an unreadable image gives a row with ``error``."""
+    from idemlab.baselines import at_most
+    from idemlab.codec.pipeline import decode, encode
+    from idemlab.decoder import PerceptualSettings, perceptual_decode
+    from idemlab.images import png_bytes, read_image
+    from idemlab.metrics import psnr
+
+    row = {"image": path.name, "quality": quality, "codec": plan.codec}
+    try:
+        image = read_image(path)
+    except IdemlabError as error:
+        return {**row, "error": str(error)}
+    start = time.perf_counter()
+    data = encode(image, quality, codec=plan.codec)
+    mse_image = decode(data)
+    seed = image_seed(plan.seed, path.name, quality)
+    settings = PerceptualSettings(steps=plan.steps, sampler=plan.sampler)
+    result = perceptual_decode([data], seed, settings, prior)
+    perceptual = result.images[0]
+    pixels = image.shape[0] * image.shape[1]
+    row.update(height=image.shape[0], width=image.shape[1], bytes=len(data), bpp=8 * len(data) / pixels,
+               seed=seed, psnr_mse=psnr(mse_image, image), psnr_perceptual=psnr(perceptual, image),
+               byte_identical=encode(perceptual, quality, codec=plan.codec) == data,
+               robust=bool(result.correction.robust[0]),
+               mse_fallback_percent=round(100 * float(result.correction.replaced[0]), 2),
+               seconds=round(time.perf_counter() - start, 2))
+    for codec in ("jpeg", "webp"):
+        matched = at_most(image, len(data), codec)
+        row[f"psnr_{codec}"] = None if matched is None else psnr(matched[1], image)
+    reconstructions = plan.out / "reconstructions"
+    reconstructions.mkdir(exist_ok=True)
+    for name, decoded in (("mse", mse_image), ("perceptual", perceptual)):
+        (reconstructions / f"{path.stem}.q{quality}.{name}.png").write_bytes(png_bytes(decoded))
+    return row
+
+
+class _Ranks:
+    """This process's place among torchrun's processes (one process without torchrun)."""
+
+    def __init__(self) -> None:
+        import torch.distributed as dist
+
+        self.dist = dist
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        if self.world > 1 and not dist.is_initialized():
+            dist.init_process_group("gloo")  # the decoders run on the CPU
+        self.rank = dist.get_rank() if self.world > 1 else 0
+
+    def gather(self, row: dict | None) -> list[dict]:
+        """Return every rank's row of this round on rank 0 (an empty list elsewhere)."""
+        if self.world == 1:
+            return [row] if row else []
+        rows = [None] * self.world if self.rank == 0 else None
+        self.dist.gather_object(row, rows, dst=0)
+        return [r for r in rows or [] if r]
+
+    def barrier(self) -> None:
+        if self.world > 1:
+            self.dist.barrier()
+
+    def close(self) -> None:
+        if self.world > 1:
+            self.dist.destroy_process_group()
+
+
+def run(plan: Plan, progress: bool = True) -> dict:
+    """Evaluate every pending (image, quality) of the plan, then rebuild and return the summary."""
+    from tqdm.auto import tqdm
+
+    from idemlab.prior import load_prior
+
+    images = list_images(plan.folder)
+    plan.out.mkdir(parents=True, exist_ok=True)
+    ranks = _Ranks()
+    if ranks.rank == 0:
+        _drop_partial_line(plan.out / IMAGES_FILE)
+    done = {(r["image"], r["quality"]) for r in read_rows(plan.out)}
+    ranks.barrier()  # every rank has read the lines before rank 0 appends to them
+    pending = [(p, q) for p in images for q in plan.qualities if (p.name, q) not in done]
+    prior = load_prior(plan.prior)
+    rounds = -(-len(pending) // ranks.world)
+    if ranks.rank == 0:
+        print(f"{len(images)} images × {len(plan.qualities)} rates × {plan.steps} {plan.sampler} steps: "
+              f"{len(pending)} to evaluate ({len(done)} already in {plan.out / IMAGES_FILE}) on {ranks.world} "
+              f"process{'es' if ranks.world > 1 else ''}", flush=True)
+    bar, estimated = tqdm(total=rounds, disable=not progress or ranks.rank != 0, unit="round"), False
+    for first in range(0, len(pending), ranks.world):
+        mine = first + ranks.rank
+        row = evaluate_image(*pending[mine], plan, prior) if mine < len(pending) else None
+        rows = ranks.gather(row)
+        if ranks.rank == 0:
+            with (plan.out / IMAGES_FILE).open("a") as lines:
+                lines.writelines(json.dumps(r) + "\n" for r in rows)
+            seconds = [r["seconds"] for r in rows if "seconds" in r]
+            if seconds and not estimated:
+                estimated = True
+                remaining = rounds - first // ranks.world - 1
+                bar.write(f"estimated time: {max(seconds) * remaining / 60:.1f} more minutes (from the first images)")
+        bar.update()
+    bar.close()
+    ranks.barrier()
+    summary = write_summary(plan) if ranks.rank == 0 else {}
+    ranks.close()
+    return summary
+
+
+def write_summary(plan: Plan) -> dict:
+    """Rebuild DIR/summary.json and DIR/summary.png from the lines and the saved PNGs: per rate the
+    means, and the realism divergences of each decoder's set of 32×32 tiles from the originals'."""
+    rows = read_rows(plan.out)
+    good = [r for r in rows if "error" not in r]
+    summary = {"images": len({r["image"] for r in rows}),
+               "unreadable": sorted({f"{r['image']}: {r['error']}" for r in rows if "error" in r}), "rates": {}}
+    for quality in sorted({r["quality"] for r in good}):
+        at = [r for r in good if r["quality"] == quality]
+        def mean(key: str) -> float | None:  # None where no image has the measure (JPEG cannot be that small)
+            values = [r[key] for r in at if r[key] is not None]
+            return float(np.mean(values)) if values else None
+
+        summary["rates"][quality] = {
+            "images": len(at), "bpp": mean("bpp"), "psnr_mse": mean("psnr_mse"),
+            "psnr_perceptual": mean("psnr_perceptual"), "psnr_jpeg_same_bytes": mean("psnr_jpeg"),
+            "psnr_webp_same_bytes": mean("psnr_webp"), "byte_identical_%": 100 * mean("byte_identical"),
+            "robust_%": 100 * mean("robust"),
+            "with_mse_fallback_%": 100 * float(np.mean([r["mse_fallback_percent"] > 0 for r in at])),
+            "seconds_per_image": mean("seconds"), **_set_realism(plan, at)}
+    (plan.out / SUMMARY_FILE).write_text(json.dumps(summary, indent=1))
+    _figure(summary, plan.out / FIGURE_FILE)
+    return summary
+
+
+def _set_realism(plan: Plan, rows: list[dict]) -> dict:
+    """Return each decoder's patch SWD and spectral distance, over the 32×32 tiles of all images."""
+    from idemlab.data import tiles
+    from idemlab.evaluation import realism
+    from idemlab.images import read_image
+
+    originals = [tiles(read_image(plan.folder / r["image"])) for r in rows]
+    if sum(len(t) for t in originals) < 2:
+        return {}
+    reference, scores = np.concatenate(originals), {}
+    for name in ("mse", "perceptual"):
+        decoded = np.concatenate([tiles(read_image(plan.out / "reconstructions" / f"{Path(r['image']).stem}.q{r['quality']}.{name}.png"))
+                                  for r in rows])
+        scores.update({f"{key}_{name}": value for key, value in realism(decoded, reference).items()})
+    return scores
+
+
+def _figure(summary: dict, path: Path) -> None:
+    """Draw rate–distortion and, where measured, rate–realism of the decoders and the baselines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rates = list(summary["rates"].values())
+    if not rates:
+        return
+    bpp = [r["bpp"] for r in rates]
+    fig, (rd, rp) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for key, label in (("psnr_mse", "MSE decoder"), ("psnr_perceptual", "perceptual"),
+                       ("psnr_jpeg_same_bytes", "JPEG, same bytes"), ("psnr_webp_same_bytes", "WebP, same bytes")):
+        rd.plot(bpp, [r[key] for r in rates], "o-", label=label)
+    for name in ("mse", "perceptual"):
+        if f"swd_{name}" in rates[0]:
+            rp.plot(bpp, [r[f"swd_{name}"] for r in rates], "o-", label=name)
+    rd.set(xlabel="bits per pixel", ylabel="PSNR (dB)", title="distortion")
+    rp.set(xlabel="bits per pixel", ylabel="patch SWD (×10³)", title="realism (lower is better)")
+    rd.legend(fontsize=8), rp.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,97 @@
+"""``idemlab evaluate``: rows independent of the number of processes, resumable, bad input in one line."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from idemlab.cli import main
+from idemlab.data import load_photo
+from idemlab.evaluate_folder import IMAGES_FILE, Plan, read_rows, run
+from test_prior import tiny_prior
+
+IDEMLAB = str(Path(sys.executable).with_name("idemlab"))
+
+
+class Killed(Exception):
+    """Stands for the process being killed in the middle of an image."""
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """Four small crops of a held-out photo, one file that is not an image, and a tiny prior."""
+    root = tmp_path_factory.mktemp("evaluate")
+    photo = load_photo("coffee")
+    (root / "images").mkdir()
+    for index, (height, width) in enumerate([(40, 36), (33, 50), (20, 20), (64, 48)]):
+        Image.fromarray(photo[index * 50: index * 50 + height, 100: 100 + width]).save(root / "images" / f"im{index}.png")
+    (root / "images" / "broken.png").write_bytes(b"not a png")
+    tiny_prior().save_pretrained(root / "prior")
+    return root
+
+
+def command(folder: Path, out: str) -> list[str]:
+    return ["evaluate", str(folder / "images"), "--out", str(folder / out), "--quality", "1", "3", "--steps", "2",
+            "--prior", str(folder / "prior")]
+
+
+def rows_without_times(path: Path) -> list[dict]:
+    rows = [{k: v for k, v in r.items() if k != "seconds"} for r in read_rows(path)]
+    return sorted(rows, key=lambda r: (r["image"], r["quality"]))
+
+
+@pytest.mark.slow
+def test_one_process_and_two_under_torchrun_give_the_same_rows(folder):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # torchrun's default per process; the same for both runs
+    subprocess.run([IDEMLAB, *command(folder, "one")], env=env, check=True, capture_output=True)
+    torchrun = str(Path(sys.executable).with_name("torchrun"))
+    subprocess.run([torchrun, "--standalone", "--nproc_per_node", "2", IDEMLAB, *command(folder, "two")],
+                   env=env, check=True, capture_output=True)
+    one, two = rows_without_times(folder / "one"), rows_without_times(folder / "two")
+    assert len(one) == 10 and one == two
+    summary = json.loads((folder / "two" / "summary.json").read_text())
+    assert set(summary["rates"]) == {"1", "3"} and summary["rates"]["1"]["images"] == 4
+    assert summary["unreadable"] and "broken.png" in summary["unreadable"][0]
+    assert (folder / "two" / "summary.png").exists()
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_where_it_stopped(folder, monkeypatch):
+    from idemlab import evaluate_folder
+
+    out = folder / "resumed"
+    plan = Plan(folder / "images", out, (1, 3), "small-hyperprior", str(folder / "prior"), 2, "ddim", 0)
+    real, calls = evaluate_folder.evaluate_image, []
+
+    def killed_on_the_fourth(*args):
+        calls.append(args[:2])
+        if len(calls) == 4:
+            raise Killed
+        return real(*args)
+
+    monkeypatch.setattr(evaluate_folder, "evaluate_image", killed_on_the_fourth)
+    with pytest.raises(Killed):
+        run(plan, progress=False)
+    assert len(read_rows(out)) == 3  # what was done before the kill is kept
+    with (out / IMAGES_FILE).open("a") as lines:
+        lines.write('{"image": "im3.png", "qual')  # a line cut short by the kill
+    calls.clear()
+    monkeypatch.setattr(evaluate_folder, "evaluate_image", lambda *args: calls.append(args[:2]) or real(*args))
+    summary = run(plan, progress=False)
+    assert len(calls) == 7 and len(read_rows(out)) == 10  # only the missing pairs were evaluated
+    assert summary["rates"][3]["images"] == 4
+
+
+def test_a_missing_or_empty_folder_or_a_wrong_quality_is_one_line(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    for args, message in ((["evaluate", str(tmp_path / "missing"), "--out", str(tmp_path / "o")], "is not a folder"),
+                          (["evaluate", str(tmp_path / "empty"), "--out", str(tmp_path / "o")], "holds no images"),
+                          (["evaluate", str(tmp_path / "empty"), "--out", str(tmp_path / "o"), "--quality", "2"],
+                           "not 2")):
+        assert main(args) == 1
+        error = capsys.readouterr().err.strip().splitlines()
+        assert len(error) == 1 and message in error[0]
+    assert not (tmp_path / "o").exists()

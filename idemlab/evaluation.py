@@ -7,6 +7,7 @@ they would be saved (8-bit).
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import asdict
 
 import numpy as np
@@ -16,6 +17,7 @@ from idemlab.codec.pipeline import decode, encode, received_latents, received_sy
 from idemlab.data import tiles, to_uint8
 from idemlab.decoder import PerceptualSettings, perceptual_decode
 from idemlab.decoder.correction import Correction
+from idemlab.errors import InexactWarning
 from idemlab.metrics import psnr, squared_errors
 from idemlab.prior.model import Prior
 from idemlab.realism import patch_swd, spectral_distance_db
@@ -57,7 +59,9 @@ def evaluate_rate(photos: list[np.ndarray], quality: int, prior: Prior, settings
     mse_images = np.stack([decode(f) for f in files])
     start, raw, corrected, corrections = time.perf_counter(), [], [], []
     for first in range(0, len(files), batch):
-        result = perceptual_decode(files[first:first + batch], 0, settings, prior, progress)
+        with warnings.catch_warnings():  # the report below counts what the warning would say
+            warnings.simplefilter("ignore", InexactWarning)
+            result = perceptual_decode(files[first:first + batch], 0, settings, prior, progress)
         raw.append(to_uint8(result.raw))
         corrected.append(result.images)
         corrections.append(result.correction)

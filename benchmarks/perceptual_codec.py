@@ -4,45 +4,43 @@
 results/perceptual_codec.png: per quality, real bpp; PSNR of the MSE decoder, of the perceptual
 decoder before and after the exact-idempotence correction, and of JPEG at matched bpp (whole
 photos, then tiled); realism divergences; re-encoding idempotence; diversity across seeds;
-seconds per image and network evaluations. Then whole photos (1/4 scale) decoded in one piece.
+seconds per image and network evaluations. Then whole photos (1/4 scale), one file each, through
+the code of ``idemlab evaluate`` (its rows and summary).
 Options: ``--steps``, ``--zeta``, ``--every K`` (every K-th tile, for a quicker run).
 """
 import argparse
-import time
+import tempfile
+from pathlib import Path
 
 import matplotlib
 import numpy as np
 import torch
+from PIL import Image
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from common import RESULTS, write
 from idemlab.codec import QUALITY_LAMBDAS
-from idemlab.codec.pipeline import decode, encode
-from idemlab.data import held_out_photos
-from idemlab.decoder import PerceptualSettings, perceptual_decode
+from idemlab.data import TEST_PHOTOS, held_out_photos
+from idemlab.decoder import PerceptualSettings
+from idemlab.evaluate_folder import Plan, read_rows, run
 from idemlab.evaluation import evaluate_rate
-from idemlab.metrics import psnr
 from idemlab.plotting import COLORS, use_book_style
 from idemlab.prior import load_prior
 
 
-def whole_photos(quality: int, settings: PerceptualSettings, prior) -> list[dict]:
-    """Decode each held-out photo at 1/4 scale as one image; return its measures."""
-    rows = []
-    for photo in held_out_photos(factor=4.0):
-        data = encode(photo, quality)
-        start = time.perf_counter()
-        result = perceptual_decode([data], 0, settings, prior)
-        seconds = time.perf_counter() - start
-        mse_image = decode(data)[None]
-        rows.append({"size": list(photo.shape[:2]), "bpp": 8 * len(data) / photo.shape[0] / photo.shape[1],
-                     "seconds": seconds, "mse_psnr_db": psnr(mse_image, photo[None]),
-                     "perceptual_psnr_db": psnr(result.images, photo[None]),
-                     "byte_identical": bool(encode(result.images[0], quality) == data),
-                     "mse_byte_identical": bool(encode(mse_image[0], quality) == data)})
-    return rows
+def whole_photos(settings: PerceptualSettings) -> dict:
+    """Evaluate each held-out photo at 1/4 scale as one file at every rate with the code of
+    ``idemlab evaluate``; return its summary and rows."""
+    with tempfile.TemporaryDirectory() as root:
+        folder = Path(root) / "photos"
+        folder.mkdir()
+        for name, photo in zip(TEST_PHOTOS, held_out_photos(factor=4.0)):
+            Image.fromarray(photo).save(folder / f"{name}.png")
+        plan = Plan(folder, Path(root) / "out", tuple(sorted(QUALITY_LAMBDAS)), "small-hyperprior", None,
+                    settings.steps, settings.sampler, 0, settings.zeta)
+        return {"summary": run(plan, progress=False), "rows": read_rows(plan.out)}
 
 
 def plot(results: list[dict]) -> None:
@@ -53,7 +51,7 @@ def plot(results: list[dict]) -> None:
         rd.plot(bpp, [r["scores"][name]["psnr_db"] for r in results], "o-", color=COLORS[name], label=label)
         rp.plot(bpp, [r["scores"][name]["swd"] for r in results], "o-", color=COLORS[name], label=label)
     rd.plot([r["bpp"] for r in results], [r["scores"]["mse"]["psnr_db"] - 10 * np.log10(2) for r in results], "--",
-            color=COLORS["bound"], label="×2 MSE bound")
+            color=COLORS["bound"], label="2× the MSE distortion (posterior sampling)")
     rp.axhline(results[0]["scores"]["data"]["swd"], color=COLORS["data"], ls=":", label="estimator floor")
     rd.set(xlabel="bits per pixel", ylabel="PSNR (dB)")
     rp.set(xlabel="bits per pixel", ylabel="patch SWD to the originals (×10³)")
@@ -73,11 +71,12 @@ def main() -> None:
     results = []
     for quality in sorted(QUALITY_LAMBDAS):
         result = evaluate_rate(photos, quality, prior, settings, every=args.every, progress=False)
-        result["whole_photos"] = whole_photos(quality, settings, prior)
         results.append(result)
-        print(quality, {k: {m: round(v, 3) for m, v in s.items()} for k, s in result["scores"].items()}, flush=True)
+        print(quality, {k: {m: round(v, 3) for m, v in s.items() if isinstance(v, float)}
+                        for k, s in result["scores"].items()}, flush=True)
         write("perceptual_codec", {"rates": results})
     plot(results)
+    print(write("perceptual_codec", {"rates": results, "whole_photos": whole_photos(settings)}))
 
 
 if __name__ == "__main__":

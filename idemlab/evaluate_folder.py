@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from idemlab.errors import IdemlabError
+from idemlab.errors import IdemlabError, InexactWarning
 
 IMAGES_FILE, SUMMARY_FILE, FIGURE_FILE = "images.jsonl", "summary.json", "summary.png"
 
@@ -38,6 +39,7 @@ class Plan:
     steps: int
     sampler: str
     seed: int
+    zeta: float = 1.0
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -96,8 +98,10 @@ def evaluate_image(path: Path, quality: int, plan: Plan, prior) -> dict:
     data = encode(image, quality, codec=plan.codec)
     mse_image = decode(data)
     seed = image_seed(plan.seed, path.name, quality)
-    settings = PerceptualSettings(steps=plan.steps, sampler=plan.sampler)
-    result = perceptual_decode([data], seed, settings, prior)
+    settings = PerceptualSettings(steps=plan.steps, sampler=plan.sampler, zeta=plan.zeta)
+    with warnings.catch_warnings():  # the row records what the warning would say
+        warnings.simplefilter("ignore", InexactWarning)
+        result = perceptual_decode([data], seed, settings, prior)
     perceptual = result.images[0]
     pixels = image.shape[0] * image.shape[1]
     row.update(height=image.shape[0], width=image.shape[1], bytes=len(data), bpp=8 * len(data) / pixels,

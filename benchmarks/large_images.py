@@ -52,12 +52,10 @@ def main() -> None:
         rows.append(run(["decode", str(folder / "big.idem"), "-o", str(folder / "big_mse.png")]))
         rows.append(run(["encode", str(folder / "bomb.png"), "-o", str(folder / "bomb.idem")]))
         rows.append(run(["encode", str(folder / "over_limit.png"), "-o", str(folder / "over.idem")]))
-        import numpy as np
-        from PIL import Image
+        from idemlab.images import read_image
+        from idemlab.metrics import psnr as peak_snr
 
-        decoded = np.asarray(Image.open(folder / "big_mse.png")).astype(float)
-        original = np.asarray(Image.open(folder / "big.png")).astype(float)
-        psnr = 10 * np.log10(255**2 / np.mean((decoded - original) ** 2))
+        psnr = peak_snr(read_image(folder / "big_mse.png"), read_image(folder / "big.png"))
         size = (folder / "big.idem").stat().st_size
     for row in rows:
         print(row)

@@ -8,6 +8,7 @@ unconditional priors".
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from diffusers import DDPMScheduler, UNet2DModel
@@ -31,8 +32,10 @@ def load_prior(source: str | Path | None = None) -> Prior:
         raise IdemlabError(f"{source} is a file; a prior is a folder with config.json and scheduler_config.json")
     local_only = is_folder or offline()
     try:
-        unet = UNet2DModel.from_pretrained(source, local_files_only=local_only, low_cpu_mem_usage=False)
-        scheduler = DDPMScheduler.from_pretrained(source, local_files_only=local_only)
+        with warnings.catch_warnings():  # diffusers still passes an argument huggingface_hub deprecated
+            warnings.filterwarnings("ignore", message=".*local_dir_use_symlinks.*")
+            unet = UNet2DModel.from_pretrained(source, local_files_only=local_only, low_cpu_mem_usage=False)
+            scheduler = DDPMScheduler.from_pretrained(source, local_files_only=local_only)
     except (OSError, ValueError) as error:
         if is_folder:
             problem = f"the folder {source} holds no diffusers UNet2DModel and DDPM scheduler ({type(error).__name__})"

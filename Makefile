@@ -3,6 +3,10 @@
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 
+MATHJAX := 3.2.2
+# MathJax 3, served from the built site so that pages render their maths with no network
+MATHJAX_JS := _static/mathjax/tex-chtml.js
+
 .PHONY: book test
 
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -12,7 +16,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-book: $(VENV)/.installed
+$(MATHJAX_JS):
+	rm -rf _static/mathjax && mkdir -p _static/mathjax
+	cd _static && npm pack --silent mathjax@$(MATHJAX) 2>/dev/null \
+		&& tar xzf mathjax-$(MATHJAX).tgz -C mathjax --strip-components=2 package/es5 \
+		&& rm mathjax-$(MATHJAX).tgz
+	test -f $@
+
+book: $(VENV)/.installed $(MATHJAX_JS)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 # unit tests first (a failure stops here), then every notebook through nbval;

@@ -1,6 +1,7 @@
 """Reading and writing images for the codec: 8-bit RGB in, 8-bit RGB PNG out, clear refusals.
 
 Input rules (each either applied or refused in one sentence, never silently):
+
 - the size is checked against the pixel limit (``idemlab.limits``) before any pixel is decoded;
 - EXIF orientation is applied, so a photo comes out the way a viewer shows it;
 - grayscale is replicated to RGB; 16-bit images are scaled to 8 bits (÷257); 32-bit integer
@@ -8,6 +9,7 @@ Input rules (each either applied or refused in one sentence, never silently):
   32-bit float images must hold values in [0, 1] (scaled by 255);
 - an opaque alpha channel is dropped, transparency is refused; animations and multi-page files
   are refused (save the frame you want).
+
 
 Outputs are written atomically, with the permissions the umask gives, and never replace an
 existing file unless asked. Book: Part II, chapter "The MSE codec".

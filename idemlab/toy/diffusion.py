@@ -46,12 +46,12 @@ def ste_constraint(quantizer: UniformQuantizer) -> ConstraintGradient:
 
 
 def latent_constraint(quantizer: UniformQuantizer) -> ConstraintGradient:
-    """Return ∇ of |f(x̂₀) − y| with the unrounded analysis f(x) = x/Δ: pulls to the cell centre."""
+    """Return ∇ of ‖f(x̂₀) − y‖ with the unrounded analysis f(x) = x/Δ: pulls to the cell centre."""
     return lambda x0, y: np.sign(x0 / quantizer.step - y) / quantizer.step
 
 
 def reconstruction_guidance(decoder: Callable[[np.ndarray], np.ndarray]) -> ConstraintGradient:
-    """Return ∇ of |x̂₀ − g(y)|: guidance towards a decoder's output, not an idempotence constraint."""
+    """Return ∇ of ‖x̂₀ − g(y)‖: guidance towards a decoder's output, not an idempotence constraint."""
     return lambda x0, y: np.sign(x0 - decoder(y))
 
 

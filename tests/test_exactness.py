@@ -1,8 +1,9 @@
 """The byte-identical promise at every size and quality, and golden bitstreams.
 
 Like compressai's ``tests/test_codec.py``: the md5 of the bytes and of the decoded pixels of fixed
-inputs are pinned in ``tests/golden.json``; after an intended change of the codec, regenerate
-them with ``IDEMLAB_UPDATE_GOLDEN=1 pytest tests/test_exactness.py``.
+inputs — and of a few-step seeded perceptual decode — are pinned in ``tests/golden.json``; after an
+intended change of the codec or the decoder, regenerate them with
+``IDEMLAB_UPDATE_GOLDEN=1 pytest tests/test_exactness.py``.
 """
 import hashlib
 import json
@@ -15,7 +16,7 @@ import torch
 
 from idemlab.codec.pipeline import SMALL_HYPERPRIOR, codec_for, decode, encode, latents, symbols
 from idemlab.data import held_out_photos
-from idemlab.decoder import make_idempotent
+from idemlab.decoder import PerceptualSettings, make_idempotent, perceptual_decode
 from idemlab.decoder.constraints import as_encoder_input
 from idemlab.decoder.correction import SAFETY
 
@@ -66,22 +67,44 @@ def md5(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()
 
 
-def test_golden_bitstreams_and_decoded_pixels():
+def check_golden(found: dict) -> None:
+    """Assert that ``found`` equals its entries in golden.json (rewritten with them when updating)."""
+    golden = json.loads(GOLDEN.read_text())
+    if UPDATE:
+        golden.update(found)
+        GOLDEN.write_text(json.dumps(golden, indent=1) + "\n")
+    assert found == {key: golden.get(key) for key in found}
+
+
+@pytest.fixture
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_golden_bitstreams_and_decoded_pixels(one_thread):
     """Files are pinned as they are; decoded pixels under one thread, because convolutions sum in
     another order under two threads and a pixel near a rounding boundary can move by 1 (the bytes
     do not: re-encoding is checked across thread counts above)."""
-    found, threads = {}, torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        for quality in QUALITIES:
-            for height, width in SIZES:
-                data = encode(crop(height, width), quality)
-                found[f"q{quality}-{height}x{width}"] = {"file": md5(data), "mse_decoded": md5(decode(data).tobytes())}
-        one_thread = decode(encode(crop(150, 100), 3)).astype(int)
-        torch.set_num_threads(2)
-        assert np.abs(decode(encode(crop(150, 100), 3)).astype(int) - one_thread).max() <= 1
-    finally:
-        torch.set_num_threads(threads)
-    if UPDATE:
-        GOLDEN.write_text(json.dumps(found, indent=1) + "\n")
-    assert found == json.loads(GOLDEN.read_text())
+    found = {}
+    for quality in QUALITIES:
+        for height, width in SIZES:
+            data = encode(crop(height, width), quality)
+            found[f"q{quality}-{height}x{width}"] = {"file": md5(data), "mse_decoded": md5(decode(data).tobytes())}
+    one = decode(encode(crop(150, 100), 3)).astype(int)
+    torch.set_num_threads(2)
+    assert np.abs(decode(encode(crop(150, 100), 3)).astype(int) - one).max() <= 1
+    check_golden(found)
+
+
+@pytest.mark.parametrize("quality", (1, 7))
+def test_golden_seeded_perceptual_decode(one_thread, quality):
+    """A 10-step seeded perceptual decode under one thread: the sampler's raw output and the saved,
+    corrected image are pinned, so any change of sampler, guidance or correction shows."""
+    data = encode(crop(32, 32), quality)
+    decoded = perceptual_decode([data], seed=7, settings=PerceptualSettings(steps=10))
+    raw = (decoded.raw.clamp(0, 1) * 255).round().to(torch.uint8).numpy().tobytes()
+    check_golden({f"perceptual-q{quality}-32x32-seed7-ddim10": {
+        "raw": md5(raw), "saved": md5(decoded.images.tobytes()), "exact": bool(decoded.correction.exact[0])}})

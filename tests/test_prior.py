@@ -4,6 +4,7 @@ save_pretrained, hub ids load offline from a locally saved copy, and a missing m
 import huggingface_hub
 import pytest
 import torch
+from diffusers import DDPMPipeline
 
 from idemlab.errors import IdemlabError
 from idemlab.prior import Prior, load_prior, sample, small_unet, training_scheduler
@@ -56,20 +57,34 @@ def test_the_shipped_prior_loads_and_samples():
     assert x.shape == (1, 3, 32, 32)
 
 
-def _fake_hub_cache(root, repo_id: str, prior: Prior) -> None:
+def save_as_pipeline(prior: Prior, folder) -> None:
+    """Save a prior as ``DDPMPipeline.save_pretrained`` lays it out: model_index.json, unet/, scheduler/."""
+    DDPMPipeline(unet=prior.unet, scheduler=prior.scheduler).save_pretrained(folder)
+
+
+def test_a_pipeline_folder_loads_its_unet_and_scheduler(tmp_path):
+    prior = tiny_prior(seed=3)
+    save_as_pipeline(prior, tmp_path)
+    assert (tmp_path / "unet" / "config.json").exists() and (tmp_path / "model_index.json").exists()
+    loaded = load_prior(tmp_path)
+    torch.testing.assert_close(sample(loaded, 2, steps=4, seed=0), sample(prior, 2, steps=4, seed=0))
+
+
+def _fake_hub_cache(root, repo_id: str, prior: Prior, pipeline: bool = False) -> None:
     """Lay out a saved prior as huggingface_hub caches a download of repo_id."""
     repo = root / ("models--" + repo_id.replace("/", "--"))
     commit = "0" * 40
-    prior.save_pretrained(repo / "snapshots" / commit)
+    (save_as_pipeline if pipeline else Prior.save_pretrained)(prior, repo / "snapshots" / commit)
     (repo / "refs").mkdir(parents=True)
     (repo / "refs" / "main").write_text(commit)
 
 
-def test_a_hub_id_loads_offline_from_a_locally_saved_copy(tmp_path, monkeypatch):
+@pytest.mark.parametrize("pipeline", [False, True], ids=["flat", "pipeline"])
+def test_a_hub_id_loads_offline_from_a_locally_saved_copy(tmp_path, monkeypatch, pipeline):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
     prior = tiny_prior(seed=5)
-    _fake_hub_cache(tmp_path, "google/ddpm-cifar10-32", prior)
+    _fake_hub_cache(tmp_path, "google/ddpm-cifar10-32", prior, pipeline)
     loaded = load_prior("google/ddpm-cifar10-32")
     for name, tensor in prior.unet.state_dict().items():
         torch.testing.assert_close(loaded.unet.state_dict()[name], tensor)

@@ -1,8 +1,9 @@
 """Load a prior: the shipped small one, a local folder, or a public model by Hugging Face hub id.
 
 One path for all three: ``UNet2DModel.from_pretrained`` and ``DDPMScheduler.from_pretrained`` on
-the flat layout of ``google/ddpm-cifar10-32`` (also ``google/ddpm-ema-celebahq-256`` …). A hub
-id is looked up in the local Hugging Face cache first; offline (``HF_HUB_OFFLINE=1``) a model
+the flat layout of ``google/ddpm-cifar10-32`` (also ``google/ddpm-ema-celebahq-256`` …), or on
+the ``unet/`` and ``scheduler/`` subfolders of a ``DDPMPipeline`` (how ``save_pretrained`` and
+many hub repositories lay a pipeline out). A hub id is looked up in the local Hugging Face cache first; offline (``HF_HUB_OFFLINE=1``) a model
 that is not cached fails at once with one sentence. Book: Part II, chapter "Diffusion models as
 unconditional priors".
 """
@@ -19,6 +20,21 @@ from idemlab.prior.model import PRIOR_DIR, Prior
 from idemlab.prior.windows import use_windowed_attention
 
 FALLBACK = "load_prior() without an argument gives the shipped small prior"
+LAYOUTS = ({}, {"unet": "unet", "scheduler": "scheduler"})  # flat, then a DDPMPipeline's subfolders
+
+
+def _from_pretrained(source: str | Path, local_only: bool) -> tuple[UNet2DModel, DDPMScheduler]:
+    """Return the UNet and scheduler of the first layout ``source`` has; the flat layout's error if none."""
+    first_error = None
+    for layout in LAYOUTS:
+        try:
+            unet = UNet2DModel.from_pretrained(source, subfolder=layout.get("unet"), local_files_only=local_only,
+                                               low_cpu_mem_usage=False)
+            return unet, DDPMScheduler.from_pretrained(source, subfolder=layout.get("scheduler"),
+                                                       local_files_only=local_only)
+        except (OSError, ValueError) as error:
+            first_error = first_error or error
+    raise first_error
 
 
 def load_prior(source: str | Path | None = None) -> Prior:
@@ -29,13 +45,13 @@ def load_prior(source: str | Path | None = None) -> Prior:
     source = PRIOR_DIR if source is None else source
     is_folder = Path(source).is_dir()
     if not is_folder and Path(source).exists():
-        raise IdemlabError(f"{source} is a file; a prior is a folder with config.json and scheduler_config.json")
+        raise IdemlabError(f"{source} is a file; a prior is a folder with config.json and scheduler_config.json "
+                           "(or a pipeline's unet/ and scheduler/)")
     local_only = is_folder or offline()
     try:
         with warnings.catch_warnings():  # diffusers still passes an argument huggingface_hub deprecated
             warnings.filterwarnings("ignore", message=".*local_dir_use_symlinks.*")
-            unet = UNet2DModel.from_pretrained(source, local_files_only=local_only, low_cpu_mem_usage=False)
-            scheduler = DDPMScheduler.from_pretrained(source, local_files_only=local_only)
+            unet, scheduler = _from_pretrained(source, local_only)
     except (OSError, ValueError) as error:
         if is_folder:
             problem = f"the folder {source} holds no diffusers UNet2DModel and DDPM scheduler ({type(error).__name__})"

@@ -69,7 +69,13 @@ def decode_command(args: argparse.Namespace) -> None:
     from idemlab.decoder.correction import SAFETY
     from idemlab.prior import load_prior
 
-    settings = PerceptualSettings(steps=args.steps, sampler=args.sampler)
+    if args.paper:
+        from idemlab.codec.bitstream import unpack
+
+        header = unpack(data)
+        settings = PerceptualSettings.paper(header.height, header.width)
+    else:
+        settings = PerceptualSettings(steps=args.steps, sampler=args.sampler)
     result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True,
                                max_pixels=args.max_pixels)
     correction = result.correction
@@ -85,7 +91,7 @@ def decode_command(args: argparse.Namespace) -> None:
              "NO (the correction did not converge; saved with --allow-inexact)")
     if correction.replaced[0] > 0:
         exact += f" ({100 * correction.replaced[0]:.1f} % of pixels taken from the MSE reconstruction)"
-    print(f"{args.output}: decoded with the perceptual decoder ({args.sampler}, {args.steps} steps, "
+    print(f"{args.output}: decoded with the perceptual decoder ({settings.sampler}, {settings.steps} steps, "
           f"seed {args.seed}); re-encodes to the same file: {exact}")
 
 
@@ -189,6 +195,9 @@ def parser() -> argparse.ArgumentParser:
     decode.add_argument("--mode", choices=["mse", "perceptual"], default="mse",
                         help="mse: the codec's own decoder; perceptual: the idempotent diffusion decoder")
     _add_perceptual_options(decode)
+    decode.add_argument("--paper", action="store_true",
+                        help="perceptual: the paper's sampler (1000 DDPM steps and its guidance step) "
+                             "instead of --steps and --sampler")
     decode.add_argument("--allow-inexact", action="store_true",
                         help="perceptual: save the image even if it does not re-encode to the same file")
     _add_output_options(decode)

@@ -117,3 +117,19 @@ def test_an_inexact_perceptual_decode_writes_nothing_and_exits_1_unless_allowed(
     assert not (tmp_path / "p.png").exists()
     assert main(decode + ["--allow-inexact"]) == 0
     assert "NO (the correction did not converge" in capsys.readouterr().out
+
+
+def test_paper_switch_decodes_with_the_papers_sampler_for_the_files_size(tmp_path, capsys, monkeypatch):
+    import idemlab.decoder as decoder
+    from idemlab.decoder.constraints import paper_zeta
+
+    used = []
+    real = decoder.perceptual_decode
+    monkeypatch.setattr(decoder, "perceptual_decode", lambda files, seed, settings, *a, **k: used.append(settings)
+                        or real(files, seed, decoder.PerceptualSettings(steps=2, zeta=settings.zeta), *a, **k))
+    Image.fromarray(held_out_patches()[7][:24, :20]).save(tmp_path / "tile.png")
+    main(["encode", str(tmp_path / "tile.png"), "-o", str(tmp_path / "tile.idem"), "--quality", "1"])
+    main(["decode", str(tmp_path / "tile.idem"), "-o", str(tmp_path / "p.png"), "--mode", "perceptual", "--paper",
+          "--allow-inexact"])
+    assert used == [decoder.PerceptualSettings(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(24, 20))]
+    assert "(ddpm, 1000 steps" in capsys.readouterr().out

@@ -44,6 +44,23 @@ def test_each_constraint_is_zero_at_its_target_and_positive_elsewhere(kind, tile
         assert guidance(target, 0).max() < (1e-3 if kind == "mse" else guidance(noise, 0).min())
 
 
+@pytest.mark.parametrize("height, width", [(32, 32), (64, 96)])
+def test_the_paper_preset_takes_the_authors_guidance_step(height, width):
+    """ζ·∇ of our image constraint equals 0.6·∇ of the authors' loss, the unsquared norm of
+    codec(x̂₀) − g_s(ŷ) with both in [−1, 1] (their configs' "scale: 0.6", one image per batch)."""
+    model = codec_for(SMALL_HYPERPRIOR, 3)
+    torch.manual_seed(0)
+    original = torch.rand(1, 3, height, width)
+    y_hat = torch.round(latents(model, original)[0]).detach()
+    settings = PerceptualSettings.paper(height, width)
+    assert (settings.steps, settings.sampler, settings.constraint) == (1000, "ddpm", "image")
+    x0 = (torch.rand(1, 3, height, width) * 2 - 1).requires_grad_()
+    (ours,) = torch.autograd.grad(settings.zeta * idempotence_guidance("image", model, y_hat, height, width)(x0, 0).sum(), x0)
+    reencoded = model.g_s(ste_round(model.g_a((x0 + 1) / 2))) * 2 - 1
+    (theirs,) = torch.autograd.grad(0.6 * torch.linalg.norm(reencoded - (model.g_s(y_hat) * 2 - 1)), x0)
+    torch.testing.assert_close(ours, theirs)
+
+
 def test_decoder_shape_range_and_seeds(tiny_prior, tiles):
     files = [encode(tile, 1) for tile in tiles[:2]]
     settings = PerceptualSettings(steps=4, correct=False)

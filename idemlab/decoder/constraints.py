@@ -7,7 +7,9 @@
   baseline: it is *not* an idempotence constraint.
 
 All are unsquared norms (as in DPS), scaled by √(pixels/1024) so that one ζ fits every image
-size. The encoder pads the *saved* image, so x̂₀ is cropped to the true size and padded the same
+size. The paper's step — 0.6 times the gradient of the unsquared norm of images in [−1, 1]
+(the authors' configs, one image per batch) — is ζ = ``paper_zeta(height, width)`` here: 1.2 at
+32×32, 0.15 at 256×256. The encoder pads the *saved* image, so x̂₀ is cropped to the true size and padded the same
 way before analysis. Book: Part II, chapter "The idempotent perceptual decoder".
 """
 from __future__ import annotations
@@ -21,6 +23,18 @@ from compressai.models import ScaleHyperprior
 from idemlab.prior.sampling import Guidance
 
 CONSTRAINTS = ("image", "latent", "mse")
+PAPER_SCALE = 0.6  # the authors' DPS step size ("conditioning: scale" in their configs)
+
+
+def loss_scale(height: int, width: int) -> float:
+    """Return the factor √(pixels/1024) on every guidance loss, so that one ζ fits every size."""
+    return math.sqrt(height * width / 1024)
+
+
+def paper_zeta(height: int, width: int) -> float:
+    """Return the ζ at which the image constraint takes the paper's step on height×width images:
+    its norm is of images in [−1, 1] (twice ours, in [0, 1]) and carries no size factor."""
+    return 2 * PAPER_SCALE / loss_scale(height, width)
 
 
 def ste_round(y: torch.Tensor) -> torch.Tensor:
@@ -42,7 +56,7 @@ def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor,
         raise ValueError(f"constraint must be one of {CONSTRAINTS}, not {kind!r}")
     with torch.no_grad():
         target = model.g_s(y_hat)
-    scale = math.sqrt(height * width / 1024)
+    scale = loss_scale(height, width)
     multiple = model.downsampling_factor
 
     def loss(x0: torch.Tensor, step: int) -> torch.Tensor:

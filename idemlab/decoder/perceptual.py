@@ -18,7 +18,7 @@ import torch
 
 from idemlab.codec.pipeline import encode, received_latents, received_symbols
 from idemlab.data import to_uint8
-from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance
+from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance, paper_zeta
 from idemlab.decoder.correction import Correction, make_idempotent
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.prior.load import load_prior
@@ -52,6 +52,13 @@ class PerceptualSettings:
         problems = [message for message, ok in valid.items() if not ok]
         if problems:
             raise IdemlabError("; ".join(problems))
+
+    @classmethod
+    def paper(cls, height: int, width: int, correct: bool = True) -> PerceptualSettings:
+        """Return the paper's sampler for height×width images: 1000 DDPM steps, the image-space
+        constraint, and the ζ that takes the authors' step (``constraints.paper_zeta``). The paper
+        saves the sample as is (``correct=False``); the book's correction stays on by default."""
+        return cls(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(height, width), correct=correct)
 
     def zeta_at(self, step: int) -> float:
         """Return ζ at a step: constant, or rising linearly to 2ζ (mean ζ) at the last step."""

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from idemlab.codec.pipeline import SMALL_HYPERPRIOR, codec_for, decode, encode, latents, symbols
-from idemlab.data import held_out_patches, to_uint8
+from idemlab.codec.pipeline import SMALL_HYPERPRIOR, cell_margin, codec_for, decode, encode, latents, symbols
+from idemlab.data import held_out_patches, held_out_photos, to_uint8
 from idemlab.decoder import CONSTRAINTS, PerceptualSettings, idempotence_guidance, make_idempotent, ste_round
-from idemlab.decoder.correction import Correction
+from idemlab.decoder.correction import SAFETY, Correction
 from idemlab.decoder.perceptual import perceptual_decode
 from idemlab.errors import InexactWarning
 from idemlab.metrics import psnr
@@ -100,9 +100,26 @@ def test_where_gradient_steps_stall_the_mse_reconstruction_is_pasted_in(tiles):
     model = codec_for(SMALL_HYPERPRIOR, quality)
     y_symbols, z_symbols = zip(*(symbols(tile, quality) for tile in tiles[:3]))
     noise = torch.rand(3, 3, 32, 32, generator=torch.Generator().manual_seed(0))
-    corrected = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), max_steps=20)
+    corrected = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), max_steps=20, polish_moves=0)
     assert corrected.exact.all() and (corrected.replaced > 0).all()
     assert all(encode(c, quality) == f for c, f in zip(corrected.images, files))
+
+
+def test_the_lattice_polish_moves_an_image_off_its_cell_edges_by_single_gray_levels():
+    """A 37×53 crop at quality 5, corrected from its MSE decode without the polish, ends exact but
+    with a latent within SAFETY of its cell's edge; the polish makes it robust by changing a few
+    pixels by a few gray levels, and no pixel is taken from the MSE reconstruction."""
+    image = np.ascontiguousarray(held_out_photos(2.0)[0][40:77, 60:113])
+    quality = 5
+    data, model, (y_symbols, z_symbols) = encode(image, quality), codec_for(SMALL_HYPERPRIOR, quality), symbols(image, quality)
+    start = torch.tensor(decode(data)).permute(2, 0, 1)[None].float() / 255
+    without = make_idempotent(model, start, y_symbols, z_symbols, polish_moves=0)
+    assert without.exact[0] and not without.robust[0]
+    polished = make_idempotent(model, start, y_symbols, z_symbols)
+    assert polished.robust[0] and polished.replaced[0] == 0 and encode(polished.images[0], quality) == data
+    assert cell_margin(polished.images[0], data) >= SAFETY
+    change = np.abs(polished.images[0].astype(int) - without.images[0].astype(int))
+    assert change.any(-1).mean() < 0.02 and change.max() <= 8  # a dozen pixels, by a few gray levels
 
 
 def test_the_report_separates_exact_files_with_and_without_mse_pixels():

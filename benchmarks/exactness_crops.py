@@ -6,7 +6,8 @@ code, run in this process so that torch is imported once). For every crop the pr
 from outside the decoder: either the command exits 0 and the PNG it wrote re-encodes to the same
 file with every latent at least ``SAFETY`` inside its cell, or it exits non-zero and writes
 nothing. One JSON line per crop goes to results/exactness_crops.jsonl as it finishes (a rerun
-resumes); the counts and the MSE-fallback distribution go to results/exactness_crops.json.
+resumes); the counts and the MSE-fallback distribution of the crops run so far go to
+results/exactness_crops.json after every crop.
 """
 from __future__ import annotations
 
@@ -128,7 +129,8 @@ def main() -> None:
             rows.append(row)
             print(f"crop {crop['crop']}: {crop['height']}×{crop['width']} q{crop['quality']} "
                   f"exit {row['exit']} kept {row['kept']} ({row['seconds']} s)", flush=True)
-    print(write("exactness_crops", {"settings": vars(args), **summary(rows)}))
+            summary_path = write("exactness_crops", {"settings": vars(args), **summary(rows)})  # so far, if interrupted
+    print(summary_path)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 $(MATHJAX_JS):
 	rm -rf _static/mathjax && mkdir -p _static/mathjax
-	cd _static && npm pack --silent mathjax@$(MATHJAX) 2>/dev/null \
+	cd _static && npm pack --silent --loglevel=error mathjax@$(MATHJAX) \
 		&& tar xzf mathjax-$(MATHJAX).tgz -C mathjax --strip-components=2 package/es5 \
 		&& rm mathjax-$(MATHJAX).tgz
 	test -f $@

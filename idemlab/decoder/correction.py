@@ -72,6 +72,7 @@ SAFETY = 0.02  # how far inside its quantisation cell every re-encoded latent mu
 MARGIN_STEPS = 50  # steps an exact image may take to reach that margin (no fallback is spent on it)
 POLISH_MOVES = 300  # one-gray-level moves the lattice polish may make per image
 POLISH_CANDIDATES = 32  # single pixels it tries, by gradient size, before it gives up
+POLISH_MARGIN = SAFETY + 0.01  # the polish aims a little inside SAFETY, so that reaching its aim is robust
 
 
 def _cell_violation(value: torch.Tensor, symbol: torch.Tensor, margin: float) -> torch.Tensor:
@@ -178,15 +179,17 @@ def _descend(search: _Search, margin: float, max_steps: int, learning_rate: floa
 
 def _polish(search: _Search, moves: int = POLISH_MOVES) -> None:
     """Move the saved 8-bit version of each image not yet robust one gray level at a time: the
-    pixels with the largest gradient of the cell violation (margin ``SAFETY`` + 0.01) first, many
+    pixels with the largest gradient of the cell violation (margin ``POLISH_MARGIN``) first, many
     at once while that lowers the violation, then single pixels, until no move lowers it."""
+    if not moves:
+        return
     target = search.target
-    for index in (~search.robust).nonzero() if moves else ():
+    for index in (~search.robust).nonzero():
         x = _as_saved(search.result[index])
         batch = max(1, x.numel() // 100)
         for move in range(1, moves + 1):
             pixels = x.clone().requires_grad_()
-            violation = target.violation(pixels, index, SAFETY + 0.01).sum()
+            violation = target.violation(pixels, index, POLISH_MARGIN).sum()
             if violation.item() == 0:
                 break
             (gradient,) = torch.autograd.grad(violation, pixels)
@@ -198,7 +201,7 @@ def _polish(search: _Search, moves: int = POLISH_MOVES) -> None:
                 step[chosen] = -torch.sign(gradient[chosen]) / 255
                 candidate = (x.flatten() + step).clamp(0, 1).reshape(x.shape)
                 with torch.no_grad():
-                    lower = target.violation(candidate, index, SAFETY + 0.01).sum() < violation
+                    lower = target.violation(candidate, index, POLISH_MARGIN).sum() < violation
                 if lower:
                     x = candidate
                     break

@@ -67,7 +67,10 @@ def decode_command(args: argparse.Namespace) -> None:
         return
     from idemlab.decoder import PerceptualSettings, perceptual_decode
     from idemlab.decoder.correction import SAFETY
+    from idemlab.devices import resolve_device
     from idemlab.prior import load_prior
+
+    device = resolve_device(args.device)  # a GPU that is not there is refused before anything loads
 
     if args.paper:
         from idemlab.codec.bitstream import unpack
@@ -77,7 +80,7 @@ def decode_command(args: argparse.Namespace) -> None:
     else:
         settings = PerceptualSettings(steps=args.steps, sampler=args.sampler)
     result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True,
-                               max_pixels=args.max_pixels)
+                               max_pixels=args.max_pixels, device=device)
     correction = result.correction
     if not correction.robust[0] and not args.allow_inexact:
         problem = ("re-encodes to the same file here, but a latent lies within "
@@ -106,7 +109,7 @@ def evaluate_command(args: argparse.Namespace) -> None:
         raise IdemlabError(f"{args.codec} has qualities {', '.join(map(str, qualities))}, not {wrong[0]}")
     list_images(args.folder)  # a missing or empty folder is refused before anything loads
     plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, args.steps,
-                args.sampler, args.seed)
+                args.sampler, args.seed, device=args.device)
     summary = run(plan)
     for quality, rate in summary.get("rates", {}).items():
         webp = "—" if rate["psnr_webp_same_bytes"] is None else f"{rate['psnr_webp_same_bytes']:.2f}"
@@ -164,6 +167,9 @@ def _add_perceptual_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--steps", type=_positive, default=100, help="perceptual: sampler steps (= network evaluations)")
     command.add_argument("--sampler", choices=["ddim", "ddpm"], default="ddim", help="perceptual: the reverse process")
     command.add_argument("--prior", default=None, help="perceptual: a prior folder or hub id (default: the shipped one)")
+    command.add_argument("--device", default="auto",
+                         help="perceptual: where the sampler runs: auto (a GPU if there is one), cpu, cuda or cuda:N; "
+                              "the re-encoding verdict is always the CPU's")
 
 
 def _add_codec_option(command: argparse.ArgumentParser) -> None:

@@ -141,4 +141,4 @@ def to_tensor(patches: np.ndarray):
 
 def to_uint8(images) -> np.ndarray:
     """Return float images (n, 3, H, W) in [0, 1] as uint8 (n, H, W, 3), as they would be saved."""
-    return (images.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).numpy()
+    return (images.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()

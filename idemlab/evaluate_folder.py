@@ -17,7 +17,7 @@ import os
 import time
 import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,7 @@ class Plan:
     sampler: str
     seed: int
     zeta: float = 1.0
+    device: str = "cpu"
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -101,7 +102,7 @@ def evaluate_image(path: Path, quality: int, plan: Plan, prior) -> dict:
     settings = PerceptualSettings(steps=plan.steps, sampler=plan.sampler, zeta=plan.zeta)
     with warnings.catch_warnings():  # the row records what the warning would say
         warnings.simplefilter("ignore", InexactWarning)
-        result = perceptual_decode([data], seed, settings, prior)
+        result = perceptual_decode([data], seed, settings, prior, device=plan.device)
     perceptual = result.images[0]
     pixels = image.shape[0] * image.shape[1]
     row.update(height=image.shape[0], width=image.shape[1], bytes=len(data), bpp=8 * len(data) / pixels,
@@ -121,15 +122,22 @@ def evaluate_image(path: Path, quality: int, plan: Plan, prior) -> dict:
 
 
 class _Ranks:
-    """This process's place among torchrun's processes (one process without torchrun)."""
+    """This process's place among torchrun's processes (one process without torchrun): gloo
+    between CPU processes, nccl between GPUs, one GPU per rank."""
 
-    def __init__(self) -> None:
+    def __init__(self, device: str) -> None:
+        import torch
         import torch.distributed as dist
+
+        from idemlab.devices import distributed_backend, resolve_device
 
         self.dist = dist
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.device = resolve_device(device)
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
         if self.world > 1 and not dist.is_initialized():
-            dist.init_process_group("gloo")  # the decoders run on the CPU
+            dist.init_process_group(distributed_backend(self.device))
         self.rank = dist.get_rank() if self.world > 1 else 0
 
     def gather(self, row: dict | None) -> list[dict]:
@@ -157,18 +165,19 @@ def run(plan: Plan, progress: bool = True) -> dict:
 
     images = list_images(plan.folder)
     plan.out.mkdir(parents=True, exist_ok=True)
-    ranks = _Ranks()
+    ranks = _Ranks(plan.device)
     if ranks.rank == 0:
         _drop_partial_line(plan.out / IMAGES_FILE)
     done = {(r["image"], r["quality"]) for r in read_rows(plan.out)}
     ranks.barrier()  # every rank has read the lines before rank 0 appends to them
     pending = [(p, q) for p in images for q in plan.qualities if (p.name, q) not in done]
     prior = load_prior(plan.prior)
+    plan = replace(plan, device=str(ranks.device))  # "auto" and "cuda" made this rank's own device
     rounds = -(-len(pending) // ranks.world)
     if ranks.rank == 0:
         print(f"{len(images)} images × {len(plan.qualities)} rates × {plan.steps} {plan.sampler} steps: "
               f"{len(pending)} to evaluate ({len(done)} already in {plan.out / IMAGES_FILE}) on {ranks.world} "
-              f"process{'es' if ranks.world > 1 else ''}", flush=True)
+              f"process{'es' if ranks.world > 1 else ''} ({ranks.device.type})", flush=True)
     bar, estimated = tqdm(total=rounds, disable=not progress or ranks.rank != 0, unit="round"), False
     for first in range(0, len(pending), ranks.world):
         mine = first + ranks.rank

@@ -142,7 +142,7 @@ class _Search:
     def __init__(self, target: _Target, images: torch.Tensor) -> None:
         self.target, self.result = target, images.clone()
         self.exact, self.robust = target.check(images)
-        self.steps = torch.zeros(len(images), dtype=torch.int64)
+        self.steps = torch.zeros(len(images), dtype=torch.int64, device=images.device)
 
     def offer(self, candidates: torch.Tensor, index: torch.Tensor, steps: torch.Tensor) -> None:
         """Consider new iterates of the images ``index`` picks, reached after ``steps`` steps each."""
@@ -230,7 +230,7 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
     with torch.no_grad():
         anchor = model.g_s(y_symbols.float()).clamp(0, 1)[..., :height, :width]
     search = _Search(target, images)
-    replaced = torch.zeros(len(images), 1, height, width)
+    replaced = torch.zeros(len(images), 1, height, width, device=images.device)
     for fallback in range(fallbacks + 1):
         if fallback:
             mask = target.footprint(search.result, dilation=8 * 2 ** (fallback - 1)) * ~search.exact[:, None, None, None]
@@ -241,5 +241,5 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
         _polish(search, polish_moves)
         if search.exact.all():
             break
-    return Correction(to_uint8(search.result), search.exact.numpy(), search.steps.numpy(),
-                      replaced.flatten(1).mean(1).numpy(), search.robust.numpy())
+    return Correction(to_uint8(search.result), search.exact.cpu().numpy(), search.steps.cpu().numpy(),
+                      replaced.flatten(1).mean(1).cpu().numpy(), search.robust.cpu().numpy())

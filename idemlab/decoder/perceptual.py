@@ -10,16 +10,18 @@ perceptual decoder".
 """
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from idemlab.codec.pipeline import encode, received_latents, received_symbols
+from idemlab.codec.pipeline import cell_margin, encode, received_latents, received_symbols
 from idemlab.data import to_uint8
 from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance, paper_zeta
-from idemlab.decoder.correction import Correction, make_idempotent
+from idemlab.decoder.correction import SAFETY, Correction, make_idempotent
+from idemlab.devices import resolve_device
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.prior.load import load_prior
 from idemlab.prior.model import Prior
@@ -79,9 +81,14 @@ class PerceptualDecoding:
 
 def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSettings = PerceptualSettings(),
                       prior: Prior | None = None, progress: bool = False,
-                      max_pixels: int | None = None) -> PerceptualDecoding:
+                      max_pixels: int | None = None, device: str | torch.device = "cpu") -> PerceptualDecoding:
     """Return the perceptual reconstructions of ``.idem`` files of one size and quality, decoded as
-    one batch. The same files in the same order with the same seed give the same images."""
+    one batch. The same files in the same order with the same seed give the same images (on one
+    kind of device: the noise is drawn on the CPU, the arithmetic is the device's).
+
+    ``device`` ("cpu", "cuda", "cuda:N" or "auto") runs the sampler and the correction's gradient
+    steps there; the prior is moved to it. Whether each saved image re-encodes to its file, and
+    with the safety margin, is judged on the CPU by the encoder that writes files."""
     received = [received_latents(data, max_pixels) for data in files]
     f, model = received[0][0], received[0][1]
     if any((r[0].family, r[0].quality, r[0].height, r[0].width) != (f.family, f.quality, f.height, f.width)
@@ -93,22 +100,26 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     if settings.steps > prior.scheduler.config.num_train_timesteps:
         raise IdemlabError(f"steps must be at most the prior's {prior.scheduler.config.num_train_timesteps} "
                            f"diffusion steps, not {settings.steps}")
-    generator = torch.Generator().manual_seed(seed)
+    device = resolve_device(device)
+    prior.unet.to(device)
+    codec = model if device.type == "cpu" else copy.deepcopy(model).to(device)  # the file's own codec stays on the CPU
+    generator = torch.Generator().manual_seed(seed)  # on the CPU: one seed, one noise, on every device
     multiple = model.downsampling_factor
     canvas = -(-f.height // multiple) * multiple, -(-f.width // multiple) * multiple  # the padded size the codec works on
-    x_T = torch.randn((len(files), 3, *canvas), generator=generator)
-    guidance = idempotence_guidance(settings.constraint, model, y_hat, f.height, f.width)
+    x_T = torch.randn((len(files), 3, *canvas), generator=generator).to(device)
+    guidance = idempotence_guidance(settings.constraint, codec, y_hat.to(device), f.height, f.width)
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,
                            generator, progress)
     raw = ((x0 + 1) / 2)[..., : f.height, : f.width]
     if not settings.correct:
-        return PerceptualDecoding(to_uint8(raw), raw, None)
-    correction = make_idempotent(model, raw, *received_symbols(model, y_hat, z_hat))
+        return PerceptualDecoding(to_uint8(raw), raw.cpu(), None)
+    correction = make_idempotent(codec, raw, *(s.to(device) for s in received_symbols(model, y_hat, z_hat)))
     # the verdict of the encoder that writes files (batch 1, CPU, float32), not of the batched check
     correction.exact &= np.array([encode(image, f.quality, codec=f.family) == data for image, data in zip(correction.images, files)])
-    correction.robust &= correction.exact
+    correction.robust = correction.exact & np.array([cell_margin(image, data) >= SAFETY
+                                                     for image, data in zip(correction.images, files)])
     if not correction.robust.all():
         warnings.warn(f"{int((~correction.exact).sum())} of {len(files)} reconstructions do not re-encode to their "
                       f"files and {int((correction.exact & ~correction.robust).sum())} only without a safety margin "
                       "(see .correction.exact and .robust)", InexactWarning, stacklevel=2)
-    return PerceptualDecoding(correction.images, raw, correction)
+    return PerceptualDecoding(correction.images, raw.cpu(), correction)

@@ -1,0 +1,30 @@
+"""The book's notebooks as Colab opens them: one install cell, the same in every chapter, that
+installs from the repository ``_config.yml`` names (the one place the URL is set)."""
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def repository_url() -> str:
+    (url,) = re.findall(r"^repository:\n\s+url:\s*(\S+)", (ROOT / "_config.yml").read_text(), re.M)
+    return url
+
+
+def install_cell(notebook: Path) -> dict:
+    return json.loads(notebook.read_text())["cells"][1]
+
+
+def test_every_chapter_has_the_same_install_cell_hidden_from_the_site():
+    cells = [install_cell(notebook) for notebook in NOTEBOOKS]
+    assert len(NOTEBOOKS) == 11
+    assert all(cell["cell_type"] == "code" and "remove-cell" in cell["metadata"].get("tags", []) for cell in cells)
+    assert len({"".join(cell["source"]) for cell in cells}) == 1
+
+
+def test_the_install_cell_and_the_readme_use_the_books_repository():
+    url = repository_url()
+    assert f'REPOSITORY = "{url}"' in "".join(install_cell(NOTEBOOKS[0])["source"])
+    assert f"git+{url}" in (ROOT / "README.md").read_text()

@@ -108,7 +108,7 @@ def test_an_inexact_perceptual_decode_writes_nothing_and_exits_1_unless_allowed(
     import idemlab.decoder.perceptual as perceptual
 
     give_up = perceptual.make_idempotent
-    monkeypatch.setattr(perceptual, "make_idempotent", lambda *a: give_up(*a, max_steps=0, fallbacks=0, polish_moves=0))
+    monkeypatch.setattr(perceptual, "make_idempotent", lambda *a, **k: give_up(*a, **k, max_steps=0, fallbacks=0, polish_moves=0))
     Image.fromarray(held_out_patches()[7]).save(tmp_path / "tile.png")
     main(["encode", str(tmp_path / "tile.png"), "-o", str(tmp_path / "tile.idem"), "--quality", "1"])
     decode = ["decode", str(tmp_path / "tile.idem"), "-o", str(tmp_path / "p.png"), "--mode", "perceptual", "--steps", "2"]

@@ -134,7 +134,7 @@ def test_the_report_separates_exact_files_with_and_without_mse_pixels():
 
 
 def test_a_reconstruction_that_does_not_re_encode_is_reported_loudly(tiny_prior, tiles, monkeypatch):
-    def no_correction(model, images, y_symbols, z_symbols):
+    def no_correction(model, images, y_symbols, z_symbols, means):
         n = len(images)
         return Correction(to_uint8(images), np.zeros(n, bool), np.zeros(n, int), np.zeros(n), np.zeros(n, bool))
 

@@ -3,7 +3,7 @@ the same path as the downloaded one, and a missing one fails at once with the fa
 
 import pytest
 import torch
-from compressai.models import ScaleHyperprior
+from compressai.models import MeanScaleHyperprior, ScaleHyperprior
 
 from idemlab.codec.zoo import load_zoo_codec, zoo_checkpoint_path
 from idemlab.errors import IdemlabError
@@ -49,25 +49,32 @@ def test_the_suites_network_guard_refuses_and_reports_a_connection(no_network):
     no_network.clear()  # the guard did its job; do not fail this test for it
 
 
-@pytest.fixture
-def zoo_stand_in(tmp_path, monkeypatch):
-    """A randomly initialised bmshj2018-hyperprior q1, saved where compressai's zoo looks for it."""
+ZOO_FAMILIES = {"bmshj2018-hyperprior": (2, ScaleHyperprior), "mbt2018-mean": (3, MeanScaleHyperprior)}
+
+
+@pytest.fixture(params=list(ZOO_FAMILIES))
+def zoo_stand_in(request, tmp_path, monkeypatch):
+    """A randomly initialised zoo model of each family at quality 1, saved where compressai's zoo
+    looks for it; returns (name, family id, model)."""
     from idemlab.codec.registry import codec_for
 
+    name = request.param
+    family_id, architecture = ZOO_FAMILIES[name]
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     torch.manual_seed(1)
-    saved = ScaleHyperprior(128, 192)
+    saved = architecture(128, 192)
     saved.update(force=True)
-    path = zoo_checkpoint_path(1)
+    path = zoo_checkpoint_path(1, name)
     path.parent.mkdir(parents=True)
     torch.save(saved.state_dict(), path)
     codec_for.cache_clear()
-    yield saved
+    yield name, family_id, saved
     codec_for.cache_clear()
 
 
 def test_a_zoo_codec_is_a_family_of_the_file_format_through_the_cli(tmp_path, zoo_stand_in, capsys):
+    name, family_id, saved = zoo_stand_in
     import numpy as np
     from PIL import Image
 
@@ -79,21 +86,21 @@ def test_a_zoo_codec_is_a_family_of_the_file_format_through_the_cli(tmp_path, zo
     image = np.ascontiguousarray(held_out_photos(2.0)[1][:70, :90])
     Image.fromarray(image).save(tmp_path / "crop.png")
     assert main(["encode", str(tmp_path / "crop.png"), "-o", str(tmp_path / "crop.idem"),
-                 "--codec", "bmshj2018-hyperprior", "--quality", "1"]) == 0
+                 "--codec", name, "--quality", "1"]) == 0
     data = (tmp_path / "crop.idem").read_bytes()
-    assert data == encode(image, 1, codec="bmshj2018-hyperprior") and unpack(data).family == 2
+    assert data == encode(image, 1, codec=name) and unpack(data).family == family_id
     assert main(["decode", str(tmp_path / "crop.idem"), "-o", str(tmp_path / "out.png")]) == 0
     with torch.no_grad():  # the file decodes to what compressai's own decompress gives
         x = torch.tensor(image).permute(2, 0, 1)[None].float() / 255
         padded = torch.nn.functional.pad(x, (0, 38, 0, 58), mode="replicate")
-        coded = zoo_stand_in.compress(padded)
-        expected = zoo_stand_in.decompress(coded["strings"], coded["shape"])["x_hat"][0, :, :70, :90]
+        coded = saved.compress(padded)
+        expected = saved.decompress(coded["strings"], coded["shape"])["x_hat"][0, :, :70, :90]
     expected = (expected.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
     assert np.abs(decode(data).astype(int) - expected).max() <= 1
     assert main(["info", str(tmp_path / "crop.idem")]) == 0
-    assert "family 2 (bmshj2018-hyperprior), quality 1" in capsys.readouterr().out
+    assert f"family {family_id} ({name}), quality 1" in capsys.readouterr().out
     assert main(["encode", str(tmp_path / "crop.png"), "-o", str(tmp_path / "bad.idem"),
-                 "--codec", "bmshj2018-hyperprior", "--quality", "9"]) == 1
+                 "--codec", name, "--quality", "9"]) == 1
     assert "has no quality 9" in capsys.readouterr().err
 
 
@@ -104,9 +111,10 @@ def test_the_perceptual_decoder_takes_a_zoo_file_on_its_own_canvas(zoo_stand_in)
     from idemlab.decoder import PerceptualSettings, perceptual_decode
     from idemlab.prior import Prior, small_unet, training_scheduler
 
+    _, family_id, _ = zoo_stand_in
     torch.manual_seed(0)
     prior = Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler())
-    data = encode(np.zeros((70, 90, 3), np.uint8) + 120, 1, codec=2)
+    data = encode(np.zeros((70, 90, 3), np.uint8) + 120, 1, codec=family_id)
     result = perceptual_decode([data], 0, PerceptualSettings(steps=2), prior)
     assert result.images.shape == (1, 70, 90, 3)
-    assert result.correction.exact[0] == (encode(result.images[0], 1, codec=2) == data)
+    assert result.correction.exact[0] == (encode(result.images[0], 1, codec=family_id) == data)

@@ -5,7 +5,7 @@ Book: Part II, chapter "Re-compression drift" (and the perceptual decoder's resu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -28,14 +28,20 @@ class FileGenerations:
     psnr: np.ndarray
 
 
+def decode_each(files: list[bytes]) -> list[np.ndarray]:
+    """Return the MSE decoder's reconstruction of each file."""
+    return [decode(data) for data in files]
+
+
 def file_generations(images: list[np.ndarray], quality: int, n: int,
-                     decoder: Callable[[bytes], np.ndarray] = decode) -> FileGenerations:
-    """Return symbol changes, byte identity and PSNR over n rounds of decode → encode."""
+                     decoder: Callable[[list[bytes]], Sequence[np.ndarray]] = decode_each) -> FileGenerations:
+    """Return symbol changes, byte identity and PSNR over n rounds of decode → encode; ``decoder``
+    maps the files of one generation to their reconstructions (a batch decoder fits as is)."""
     files = [encode(image, quality) for image in images]
     codes = [symbols(image, quality) for image in images]
     rows = []
     for _ in range(n):
-        reconstructions = [decoder(data) for data in files]
+        reconstructions = list(decoder(files))
         new_files = [encode(image, quality) for image in reconstructions]
         new_codes = [symbols(image, quality) for image in reconstructions]
         rows.append((

@@ -69,11 +69,12 @@ def decode_hyperlatent(bottleneck: EntropyBottleneck, string: bytes, shape: tupl
     return z_hat
 
 
-def decode_latent(conditional: GaussianConditional, string: bytes, indexes: torch.Tensor) -> torch.Tensor:
-    """Return ŷ decoded from the y string of a file with the CDF indexes the hyperprior chose;
-    IdemlabError if the string cannot be the code of such a ŷ."""
+def decode_latent(conditional: GaussianConditional, string: bytes, indexes: torch.Tensor,
+                  means: torch.Tensor) -> torch.Tensor:
+    """Return ŷ decoded from the y string of a file with the CDF indexes and means the hyperprior
+    chose; IdemlabError if the string cannot be the code of such a ŷ."""
     _check_length(string, minimum_bits(conditional)[indexes.long()].sum().item(), "latent (y)")
-    y_hat = conditional.decompress([_padded(string, indexes.numel())], indexes, torch.float32)
-    _check_range(y_hat, "latent (y)")
-    _verify(conditional.compress(y_hat, indexes)[0], string, "latent (y)")
+    y_hat = conditional.decompress([_padded(string, indexes.numel())], indexes, torch.float32, means)
+    _check_range(y_hat - means, "latent (y)")
+    _verify(conditional.compress(y_hat, indexes, means)[0], string, "latent (y)")
     return y_hat

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
-from compressai.models import ScaleHyperprior
+from compressai.models import MeanScaleHyperprior, ScaleHyperprior
 
 from idemlab.codec.bitstream import IdemFile, pack, unpack
 from idemlab.codec.entropy import decode_hyperlatent, decode_latent
@@ -49,12 +49,28 @@ def encode(image: np.ndarray, quality: int, max_pixels: int | None = None, codec
     model = codec_for(f.id, quality)
     with torch.no_grad():
         y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), f.y_factor)
-        z = model.h_a(torch.abs(y))
+        z = hyper_analysis(model, y)
         (z_string,) = model.entropy_bottleneck.compress(z)
         z_hat = model.entropy_bottleneck.decompress([z_string], z.shape[-2:])
-        indexes = model.gaussian_conditional.build_indexes(model.h_s(z_hat))
-        (y_string,) = model.gaussian_conditional.compress(y, indexes)
+        scales, means = y_distribution(model, z_hat)
+        indexes = model.gaussian_conditional.build_indexes(scales)
+        (y_string,) = model.gaussian_conditional.compress(y, indexes, means)
     return pack(IdemFile(f.id, quality, height, width, z_string, y_string))
+
+
+def hyper_analysis(model: Codec, y: torch.Tensor) -> torch.Tensor:
+    """Return z = h_a(|y|) of a scale hyperprior, or h_a(y) of a mean-scale one (as compressai's)."""
+    return model.h_a(y if isinstance(model, MeanScaleHyperprior) else torch.abs(y))
+
+
+def y_distribution(model: Codec, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the scales and the means of y's Gaussians that ẑ codes (means 0 for a scale
+    hyperprior); y's symbols are round(y − means)."""
+    parameters = model.h_s(z_hat)
+    if isinstance(model, MeanScaleHyperprior):
+        scales, means = parameters.chunk(2, 1)
+        return scales, means
+    return parameters, torch.zeros_like(parameters)
 
 
 def received_latents(data: bytes, max_pixels: int | None = None) -> tuple[IdemFile, Codec, torch.Tensor, torch.Tensor]:
@@ -71,8 +87,9 @@ def received_latents(data: bytes, max_pixels: int | None = None) -> tuple[IdemFi
     z_shape = (-(-f.height // multiple), -(-f.width // multiple))
     with torch.no_grad():
         z_hat = decode_hyperlatent(model.entropy_bottleneck, f.z_string, z_shape)
-        indexes = model.gaussian_conditional.build_indexes(model.h_s(z_hat))
-        y_hat = decode_latent(model.gaussian_conditional, f.y_string, indexes)
+        scales, means = y_distribution(model, z_hat)
+        indexes = model.gaussian_conditional.build_indexes(scales)
+        y_hat = decode_latent(model.gaussian_conditional, f.y_string, indexes, means)
     return f, model, y_hat, z_hat
 
 
@@ -84,19 +101,21 @@ def decode(data: bytes, max_pixels: int | None = None) -> np.ndarray:
     return to_image(x_hat, f.height, f.width)
 
 
-def latents(model: Codec, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the continuous latents (y, z − medians) of padded images x, differentiably.
+def latents(model: Codec, x: torch.Tensor, means: torch.Tensor | float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the continuous latents (y − means, z − medians) of padded images x, differentiably.
 
-    Rounding them gives the integer symbols the file entropy-codes: y is coded with zero
-    means by the scale hyperprior, z around the entropy bottleneck's medians.
+    Rounding them gives the integer symbols the file entropy-codes: y around the means its
+    hyperprior predicts (``y_distribution``; 0 for a scale hyperprior, and pass the received
+    file's), z around the entropy bottleneck's medians.
     """
     y = model.g_a(x)
-    return y, model.h_a(torch.abs(y)) - _medians(model)
+    return y - means, hyper_analysis(model, y) - _medians(model)
 
 
 def received_symbols(model: Codec, y_hat: torch.Tensor, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the integer symbols (y, z − medians) that dequantised latents ŷ, ẑ stand for."""
-    return torch.round(y_hat).to(torch.int32), torch.round(z_hat - _medians(model)).to(torch.int32)
+    """Return the integer symbols (y − means, z − medians) that dequantised latents ŷ, ẑ stand for."""
+    _, means = y_distribution(model, z_hat)
+    return torch.round(y_hat - means).to(torch.int32), torch.round(z_hat - _medians(model)).to(torch.int32)
 
 
 def _medians(model: Codec) -> torch.Tensor:
@@ -125,7 +144,10 @@ def cell_margin(image: np.ndarray, data: bytes) -> float:
 
 
 def _encoder_latents(image: np.ndarray, model: Codec, y_factor: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the continuous latents (y, z − medians) the encoder rounds, as ``encode`` computes them."""
+    """Return the continuous latents (y − means, z − medians) the encoder rounds, as ``encode``
+    computes them."""
     with torch.no_grad():
         y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), y_factor)
-        return y, model.h_a(torch.abs(y)) - _medians(model)
+        z = hyper_analysis(model, y) - _medians(model)
+        _, means = y_distribution(model, torch.round(z) + _medians(model))
+        return y - means, z

@@ -3,11 +3,13 @@
 A family has the id written in each file, a name for ``--codec``, its quality levels and a loader;
 ``codec_for(family, quality)`` returns the (cached, frozen) model. Every family here is a compressai
 scale hyperprior — y entropy-coded with zero means and scales from the hyperprior — so one
-pipeline encodes, decodes, corrects and guides them all:
+pipeline encodes, decodes, corrects and guides them all (a mean-scale hyperprior also predicts
+y's means, which the pipeline subtracts before rounding, as compressai does):
 
 - ``small-hyperprior`` (id 1): the book's own model for small images, shipped with the package;
 - ``bmshj2018-hyperprior`` (id 2): compressai's pre-trained model (Ballé et al. 2018), qualities
-  1–8, loaded through ``compressai.zoo`` (downloads once; offline it fails in one sentence).
+  1–8, loaded through ``compressai.zoo`` (downloads once; offline it fails in one sentence);
+- ``mbt2018-mean`` (id 3): compressai's pre-trained mean-scale hyperprior (Minnen et al. 2018), the same way.
 
 A new family is one ``register`` call. Book: Part II, chapter "The MSE codec".
 """
@@ -74,4 +76,11 @@ def _small(quality: int) -> ScaleHyperprior:
 def _bmshj2018(quality: int) -> ScaleHyperprior:
     from idemlab.codec.zoo import load_zoo_codec
 
-    return load_zoo_codec(quality)
+    return load_zoo_codec(quality, "bmshj2018-hyperprior")
+
+
+@register(3, "mbt2018-mean", tuple(range(1, 9)), y_factor=16)
+def _mbt2018_mean(quality: int) -> ScaleHyperprior:
+    from idemlab.codec.zoo import load_zoo_codec
+
+    return load_zoo_codec(quality, "mbt2018-mean")

@@ -50,8 +50,9 @@ def as_encoder_input(x: torch.Tensor, height: int, width: int, multiple: int) ->
 
 
 def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor, height: int,
-                         width: int) -> Guidance:
-    """Return the guidance loss of a constraint kind for received latents ŷ of height×width images."""
+                         width: int, means: torch.Tensor | float = 0.0) -> Guidance:
+    """Return the guidance loss of a constraint kind for received latents ŷ of height×width images
+    (``means``: the y means the received ẑ predicts, for a mean-scale hyperprior)."""
     if kind not in CONSTRAINTS:
         raise ValueError(f"constraint must be one of {CONSTRAINTS}, not {kind!r}")
     with torch.no_grad():
@@ -62,7 +63,7 @@ def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor,
     def loss(x0: torch.Tensor, step: int) -> torch.Tensor:
         x = as_encoder_input((x0 + 1) / 2, height, width, multiple)
         if kind == "image":
-            residual = model.g_s(ste_round(model.g_a(x))) - target
+            residual = model.g_s(ste_round(model.g_a(x) - means) + means) - target
         elif kind == "latent":
             residual = model.g_a(x) - y_hat
         else:

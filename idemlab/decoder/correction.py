@@ -88,17 +88,20 @@ class _Target:
     """The received symbols and how to compare an image's re-encoding with them."""
 
     def __init__(self, model: ScaleHyperprior, y_symbols: torch.Tensor, z_symbols: torch.Tensor,
-                 height: int, width: int):
+                 height: int, width: int, means: torch.Tensor | float):
         self.model, self.y_symbols, self.z_symbols = model, y_symbols, z_symbols
         self.height, self.width = height, width
+        self.means = torch.as_tensor(means, dtype=torch.float32, device=y_symbols.device).expand(y_symbols.shape)
 
-    def latents(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return latents(self.model, as_encoder_input(x, self.height, self.width, self.model.downsampling_factor))
+    def latents(self, x: torch.Tensor, index: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return the latents (y − means, z − medians) of images x (of the batch, or the ones ``index`` picks)."""
+        means = self.means if index is None else self.means[index]
+        return latents(self.model, as_encoder_input(x, self.height, self.width, self.model.downsampling_factor), means)
 
     def violation(self, x: torch.Tensor, index: torch.Tensor, margin: float) -> torch.Tensor:
         """Return, per image, the squared amounts by which the latents of x (the images ``index``
         picks) leave the received symbols' cells shrunk by ``margin``."""
-        y, z = self.latents(x)
+        y, z = self.latents(x, index)
         return _cell_violation(y, self.y_symbols[index], margin) + _cell_violation(z, self.z_symbols[index], margin)
 
     def wrong_cells(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -117,7 +120,7 @@ class _Target:
         y_symbols, z_symbols = (self.y_symbols, self.z_symbols) if index is None else (
             self.y_symbols[index], self.z_symbols[index])
         with torch.no_grad():
-            y, z = self.latents(_as_saved(x))
+            y, z = self.latents(_as_saved(x), index)
         exact = (torch.round(y) == y_symbols).flatten(1).all(1) & (torch.round(z) == z_symbols).flatten(1).all(1)
         inside = 0.5 - SAFETY
         robust = (y - y_symbols).abs().le(inside).flatten(1).all(1) & (z - z_symbols).abs().le(inside).flatten(1).all(1)
@@ -217,18 +220,20 @@ def _polish(search: _Search, moves: int = POLISH_MOVES) -> None:
 
 def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: torch.Tensor,
                     z_symbols: torch.Tensor, margin: float = 0.1, max_steps: int = 500,
-                    learning_rate: float = 1e-3, fallbacks: int = 2, polish_moves: int = POLISH_MOVES) -> Correction:
+                    learning_rate: float = 1e-3, fallbacks: int = 2, polish_moves: int = POLISH_MOVES,
+                    means: torch.Tensor | float = 0.0) -> Correction:
     """Return images (n, 3, H, W) in [0, 1], corrected so that their 8-bit versions re-encode to
     the received integer symbols with every latent ``SAFETY`` inside its cell; images that do
     already are returned unchanged. Each round is ``max_steps`` gradient steps and the lattice
     polish of the 8-bit image; after each round that leaves an image not exact, up to
     ``fallbacks`` times, the pixels under its failing cells (grown by 8, then 16, ... pixels) are
     replaced by the MSE reconstruction. An image that never gets there is returned as
-    its first exact iterate (``robust`` False) or its last one (``exact`` False)."""
+    its first exact iterate (``robust`` False) or its last one (``exact`` False). ``means``: the
+    y means the received ẑ predicts (``pipeline.y_distribution``), for a mean-scale hyperprior."""
     height, width = images.shape[-2:]
-    target = _Target(model, y_symbols, z_symbols, height, width)
+    target = _Target(model, y_symbols, z_symbols, height, width, means)
     with torch.no_grad():
-        anchor = model.g_s(y_symbols.float()).clamp(0, 1)[..., :height, :width]
+        anchor = model.g_s(y_symbols + means).clamp(0, 1)[..., :height, :width]
     search = _Search(target, images)
     replaced = torch.zeros(len(images), 1, height, width, device=images.device)
     for fallback in range(fallbacks + 1):

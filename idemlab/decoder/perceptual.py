@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from idemlab.codec.pipeline import cell_margin, encode, received_latents, received_symbols
+from idemlab.codec.pipeline import cell_margin, encode, received_latents, received_symbols, y_distribution
 from idemlab.data import to_uint8
 from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance, paper_zeta
 from idemlab.decoder.correction import SAFETY, Correction, make_idempotent
@@ -107,13 +107,16 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     multiple = model.downsampling_factor
     canvas = -(-f.height // multiple) * multiple, -(-f.width // multiple) * multiple  # the padded size the codec works on
     x_T = torch.randn((len(files), 3, *canvas), generator=generator).to(device)
-    guidance = idempotence_guidance(settings.constraint, codec, y_hat.to(device), f.height, f.width)
+    y_hat, z_hat = y_hat.to(device), z_hat.to(device)
+    with torch.no_grad():
+        _, means = y_distribution(codec, z_hat)  # zero but for a mean-scale hyperprior
+    guidance = idempotence_guidance(settings.constraint, codec, y_hat, f.height, f.width, means)
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,
                            generator, progress)
     raw = ((x0 + 1) / 2)[..., : f.height, : f.width]
     if not settings.correct:
         return PerceptualDecoding(to_uint8(raw), raw.cpu(), None)
-    correction = make_idempotent(codec, raw, *(s.to(device) for s in received_symbols(model, y_hat, z_hat)))
+    correction = make_idempotent(codec, raw, *received_symbols(codec, y_hat, z_hat), means=means)
     # the verdict of the encoder that writes files (batch 1, CPU, float32), not of the batched check
     correction.exact &= np.array([encode(image, f.quality, codec=f.family) == data for image, data in zip(correction.images, files)])
     correction.robust = correction.exact & np.array([cell_margin(image, data) >= SAFETY

@@ -57,12 +57,13 @@ def family(key: int | str) -> CodecFamily:
 
 
 @lru_cache(maxsize=None)
-def codec_for(key: int | str, quality: int) -> ScaleHyperprior:
-    """Return the (cached) codec of a family at a quality; IdemlabError if it does not exist."""
+def codec_for(key: int | str, quality: int, device: str = "cpu") -> ScaleHyperprior:
+    """Return the (cached) codec of a family at a quality, on a device (files are always coded by
+    the CPU copy); IdemlabError if it does not exist."""
     f = family(key)
     if quality not in f.qualities:
         raise IdemlabError(f"codec {f.name} has no quality {quality}; its qualities are {list(f.qualities)}")
-    return f.load(quality).eval().requires_grad_(False)
+    return f.load(quality).eval().requires_grad_(False).to(device)
 
 
 @register(1, "small-hyperprior", (1, 3, 5, 7), y_factor=8)

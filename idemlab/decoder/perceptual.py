@@ -10,7 +10,6 @@ perceptual decoder".
 """
 from __future__ import annotations
 
-import copy
 import warnings
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ import numpy as np
 import torch
 
 from idemlab.codec.pipeline import cell_margin, encode, received_latents, received_symbols, y_distribution
+from idemlab.codec.registry import codec_for
 from idemlab.data import to_uint8
 from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance, paper_zeta
 from idemlab.decoder.correction import SAFETY, Correction, make_idempotent
@@ -102,7 +102,7 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
                            f"diffusion steps, not {settings.steps}")
     device = resolve_device(device)
     prior.unet.to(device)
-    codec = model if device.type == "cpu" else copy.deepcopy(model).to(device)  # the file's own codec stays on the CPU
+    codec = model if device.type == "cpu" else codec_for(f.family, f.quality, str(device))  # files stay the CPU's
     generator = torch.Generator().manual_seed(seed)  # on the CPU: one seed, one noise, on every device
     multiple = model.downsampling_factor
     canvas = -(-f.height // multiple) * multiple, -(-f.width // multiple) * multiple  # the padded size the codec works on

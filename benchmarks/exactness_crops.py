@@ -6,8 +6,9 @@ code, run in this process so that torch is imported once). For every crop the pr
 from outside the decoder: either the command exits 0 and the PNG it wrote re-encodes to the same
 file with every latent at least ``SAFETY`` inside its cell, or it exits non-zero and writes
 nothing. One JSON line per crop goes to results/exactness_crops.jsonl as it finishes (a rerun
-resumes); the counts and the MSE-fallback distribution of the crops run so far go to
-results/exactness_crops.json after every crop.
+resumes, and ``--shard K/N`` splits the plan between N processes); the counts and the MSE-fallback
+distribution of the crops run so far go to results/exactness_crops.json after every crop. Wall
+times include any pause of the process, so the summary gives their median.
 """
 from __future__ import annotations
 
@@ -104,7 +105,7 @@ def summary(rows: list[dict]) -> dict:
                 "median_%": float(np.median(replaced)) if len(replaced) else None,
                 "max_%": float(replaced.max()) if len(replaced) else None},
             "by_quality": {q: counts([r for r in rows if r["quality"] == q]) for q in sorted({r["quality"] for r in rows})},
-            "seconds_per_crop": round(float(np.mean([r["seconds"] for r in rows])), 1),
+            "median_seconds_per_crop": round(float(np.median([r["seconds"] for r in rows])), 1),
             "mean_pixels": round(float(np.mean([r["height"] * r["width"] for r in rows])))}
 
 
@@ -114,7 +115,10 @@ def main() -> None:
     parser.add_argument("--largest", type=int, default=200, help="largest crop side in pixels")
     parser.add_argument("--steps", type=int, default=100, help="perceptual decoder steps (the CLI default: 100)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shard", default="0/1",
+                        help="K/N: run only the crops whose index is K modulo N (N processes share the plan)")
     args = parser.parse_args()
+    shard, shards = (int(v) for v in args.shard.split("/"))
     done = {}
     if LINES.exists():
         done = {(r["crop"], r["steps"]): r for r in map(json.loads, LINES.read_text().splitlines())}
@@ -122,6 +126,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for crop in crop_plan(args.crops, args.largest, args.seed):
             row = done.get((crop["crop"], args.steps))
+            if row is None and crop["crop"] % shards != shard:
+                continue  # another process's crop, not done yet
             if row is None or {k: row[k] for k in crop} != crop:
                 row = check_crop(crop, args.steps, Path(folder))
                 with LINES.open("a") as lines:
@@ -129,7 +135,8 @@ def main() -> None:
             rows.append(row)
             print(f"crop {crop['crop']}: {crop['height']}×{crop['width']} q{crop['quality']} "
                   f"exit {row['exit']} kept {row['kept']} ({row['seconds']} s)", flush=True)
-            summary_path = write("exactness_crops", {"settings": vars(args), **summary(rows)})  # so far, if interrupted
+            settings = {k: v for k, v in vars(args).items() if k != "shard"}
+            summary_path = write("exactness_crops", {"settings": settings, **summary(rows)})  # so far, if interrupted
     print(summary_path)
 
 

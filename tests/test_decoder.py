@@ -7,11 +7,13 @@ import torch
 from idemlab.codec.pipeline import SMALL_HYPERPRIOR, cell_margin, codec_for, decode, encode, latents, symbols
 from idemlab.data import held_out_patches, held_out_photos, to_uint8
 from idemlab.decoder import CONSTRAINTS, PerceptualSettings, idempotence_guidance, make_idempotent, ste_round
+from idemlab.decoder.constraints import residual_norm
 from idemlab.decoder.correction import SAFETY, Correction
 from idemlab.decoder.perceptual import perceptual_decode
 from idemlab.errors import InexactWarning
 from idemlab.metrics import psnr
 from idemlab.prior import Prior, small_unet, training_scheduler
+from idemlab.prior.sampling import reverse_diffusion
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +44,23 @@ def test_each_constraint_is_zero_at_its_target_and_positive_elsewhere(kind, tile
     assert (guidance(noise, 0) > 1).all()
     if target is not None:
         assert guidance(target, 0).max() < (1e-3 if kind == "mse" else guidance(noise, 0).min())
+
+
+def test_a_vanished_residual_has_gradient_zero_not_nan():
+    residual = torch.tensor([[0.0, 0.0], [3.0, 4.0], [1e-30, 0.0]], requires_grad=True)  # the last one's square underflows
+    norms = residual_norm(residual)
+    norms.sum().backward()
+    assert norms.tolist() == [0.0, 5.0, 0.0]
+    torch.testing.assert_close(residual.grad, torch.tensor([[0.0, 0.0], [0.6, 0.8], [0.0, 0.0]]))
+
+
+def test_a_guidance_step_that_overflows_is_taken_unguided_for_that_image_only(tiny_prior):
+    x_T = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    pull = lambda x0, step: x0.flatten(1).sum(1) * torch.tensor([float("nan"), 1.0])  # image 0 overflows
+    guided = reverse_diffusion(tiny_prior, x_T, 3, "ddim", pull, zeta=0.1)
+    unguided = reverse_diffusion(tiny_prior, x_T, 3, "ddim")
+    assert torch.isfinite(guided).all()
+    assert torch.equal(guided[0], unguided[0]) and not torch.equal(guided[1], unguided[1])
 
 
 @pytest.mark.parametrize("height, width", [(32, 32), (64, 96)])

@@ -3,7 +3,7 @@ the same path as the downloaded one, and a missing one fails at once with the fa
 
 import pytest
 import torch
-from compressai.models import MeanScaleHyperprior, ScaleHyperprior
+from compressai.models import Cheng2020Anchor, MeanScaleHyperprior, ScaleHyperprior
 
 from idemlab.codec.zoo import load_zoo_codec, zoo_checkpoint_path
 from idemlab.errors import IdemlabError
@@ -49,7 +49,11 @@ def test_the_suites_network_guard_refuses_and_reports_a_connection(no_network):
     no_network.clear()  # the guard did its job; do not fail this test for it
 
 
-ZOO_FAMILIES = {"bmshj2018-hyperprior": (2, ScaleHyperprior), "mbt2018-mean": (3, MeanScaleHyperprior)}
+ZOO_FAMILIES = {  # name: family id, the architecture of the zoo's quality 1
+    "bmshj2018-hyperprior": (2, lambda: ScaleHyperprior(128, 192)),
+    "mbt2018-mean": (3, lambda: MeanScaleHyperprior(128, 192)),
+    "cheng2020-anchor": (4, lambda: Cheng2020Anchor(128)),
+}
 
 
 @pytest.fixture(params=list(ZOO_FAMILIES))
@@ -63,7 +67,7 @@ def zoo_stand_in(request, tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     torch.manual_seed(1)
-    saved = architecture(128, 192)
+    saved = architecture()
     saved.update(force=True)
     path = zoo_checkpoint_path(1, name)
     path.parent.mkdir(parents=True)
@@ -118,3 +122,35 @@ def test_the_perceptual_decoder_takes_a_zoo_file_on_its_own_canvas(zoo_stand_in)
     result = perceptual_decode([data], 0, PerceptualSettings(steps=2), prior)
     assert result.images.shape == (1, 70, 90, 3)
     assert result.correction.exact[0] == (encode(result.images[0], 1, codec=family_id) == data)
+
+
+def test_a_context_model_file_decodes_position_by_position_and_refuses_a_crafted_string(tmp_path, monkeypatch):
+    import dataclasses
+
+    import numpy as np
+
+    from idemlab.codec.bitstream import pack, unpack
+    from idemlab.codec.pipeline import cell_margin, decode, encode
+    from idemlab.codec.registry import codec_for
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    torch.manual_seed(2)
+    saved = Cheng2020Anchor(128)
+    saved.update(force=True)
+    path = zoo_checkpoint_path(1, "cheng2020-anchor")
+    path.parent.mkdir(parents=True)
+    torch.save(saved.state_dict(), path)
+    codec_for.cache_clear()
+    image = np.random.default_rng(0).integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    data = encode(image, 1, codec="cheng2020-anchor")
+    with torch.no_grad():  # the y string is the one compressai's own autoregressive encoder writes
+        x = torch.nn.functional.pad(torch.tensor(image).permute(2, 0, 1)[None].float() / 255, (0, 14, 0, 24), mode="replicate")
+        assert saved.compress(x)["strings"][0][0] == unpack(data).y_string
+    assert cell_margin(image, data) > 0  # the image's latents round to the file's symbols around the decoded means
+    decode(data)
+    f = unpack(data)
+    for y_string in (f.y_string[: len(f.y_string) // 2], bytes(reversed(f.y_string)), b"\xff" * len(f.y_string)):
+        with pytest.raises(IdemlabError, match="corrupt"):
+            decode(pack(dataclasses.replace(f, y_string=y_string)))
+    codec_for.cache_clear()

@@ -37,23 +37,27 @@ def minimum_bits(model: EntropyModel) -> torch.Tensor:
     return (model.entropy_coder_precision - torch.log2(largest) - ROUNDING_BITS).clamp(min=0)
 
 
-def _check_length(string: bytes, bits: float, what: str) -> None:
+def check_length(string: bytes, bits: float, what: str) -> None:
+    """Refuse a string shorter than the fewest bits its symbols can cost (defence 1)."""
     if 8 * len(string) + SLACK_BITS < bits:
         raise IdemlabError(f"the .idem file is corrupt: its {what} string ({len(string)} bytes) is too short "
                            f"for the image size its header states (at least {bits / 8:.0f} bytes)")
 
 
-def _padded(string: bytes, n_symbols: int) -> bytes:
+def padded(string: bytes, n_symbols: int) -> bytes:
+    """Return the string followed by enough zeros that decoding n symbols never reads past it (defence 2)."""
     return string + bytes(4 * n_symbols + 16 * len(string) + 64)
 
 
-def _check_range(symbols: torch.Tensor, what: str) -> None:
+def check_range(symbols: torch.Tensor, what: str) -> None:
+    """Refuse decoded symbols beyond any image's range (defence 3, first half)."""
     # garbage decodes to escape-coded values near 2³¹, which compressai's encoder cannot re-encode
     if symbols.numel() and symbols.abs().max() >= LARGEST_SYMBOL:
         raise IdemlabError(f"the .idem file is corrupt: its {what} string decodes to impossible values")
 
 
-def _verify(reencoded: bytes, string: bytes, what: str) -> None:
+def verify(reencoded: bytes, string: bytes, what: str) -> None:
+    """Refuse a string that is not what its decoded symbols encode to (defence 3, second half)."""
     if reencoded != string:
         raise IdemlabError(f"the .idem file is corrupt: its {what} string does not decode to valid symbols "
                            "(or it was written by another build of this model)")
@@ -62,10 +66,10 @@ def _verify(reencoded: bytes, string: bytes, what: str) -> None:
 def decode_hyperlatent(bottleneck: EntropyBottleneck, string: bytes, shape: tuple[int, int]) -> torch.Tensor:
     """Return ẑ (1, C, h, w) decoded from the z string of a file; IdemlabError if it cannot be one."""
     positions = shape[0] * shape[1]
-    _check_length(string, positions * minimum_bits(bottleneck).sum().item(), "hyperlatent (z)")
-    z_hat = bottleneck.decompress([_padded(string, positions * bottleneck.channels)], shape)
-    _check_range(z_hat - bottleneck.quantiles[:, 0, 1].reshape(1, -1, 1, 1), "hyperlatent (z)")
-    _verify(bottleneck.compress(z_hat)[0], string, "hyperlatent (z)")
+    check_length(string, positions * minimum_bits(bottleneck).sum().item(), "hyperlatent (z)")
+    z_hat = bottleneck.decompress([padded(string, positions * bottleneck.channels)], shape)
+    check_range(z_hat - bottleneck.quantiles[:, 0, 1].reshape(1, -1, 1, 1), "hyperlatent (z)")
+    verify(bottleneck.compress(z_hat)[0], string, "hyperlatent (z)")
     return z_hat
 
 
@@ -73,8 +77,8 @@ def decode_latent(conditional: GaussianConditional, string: bytes, indexes: torc
                   means: torch.Tensor) -> torch.Tensor:
     """Return ŷ decoded from the y string of a file with the CDF indexes and means the hyperprior
     chose; IdemlabError if the string cannot be the code of such a ŷ."""
-    _check_length(string, minimum_bits(conditional)[indexes.long()].sum().item(), "latent (y)")
-    y_hat = conditional.decompress([_padded(string, indexes.numel())], indexes, torch.float32, means)
-    _check_range(y_hat - means, "latent (y)")
-    _verify(conditional.compress(y_hat, indexes, means)[0], string, "latent (y)")
+    check_length(string, minimum_bits(conditional)[indexes.long()].sum().item(), "latent (y)")
+    y_hat = conditional.decompress([padded(string, indexes.numel())], indexes, torch.float32, means)
+    check_range(y_hat - means, "latent (y)")
+    verify(conditional.compress(y_hat, indexes, means)[0], string, "latent (y)")
     return y_hat

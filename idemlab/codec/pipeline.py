@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from compressai.models import MeanScaleHyperprior, ScaleHyperprior
 
+from idemlab.codec import autoregressive
 from idemlab.codec.bitstream import IdemFile, pack, unpack
 from idemlab.codec.entropy import decode_hyperlatent, decode_latent
 from idemlab.codec.registry import codec_for, family
@@ -38,8 +39,9 @@ def encode(image: np.ndarray, quality: int, max_pixels: int | None = None, codec
     """Return the ``.idem`` bytes of a uint8 RGB image (H, W, 3) at a quality level of a codec
     family (``idemlab.codec.registry``; the shipped small codec by default).
 
-    The steps of compressai's ``ScaleHyperprior.compress``, with the analysis transform run in
-    strips on large images (``idemlab.codec.strips``) so that memory stays bounded.
+    The steps of compressai's ``ScaleHyperprior.compress`` (or, for a context model, of
+    ``JointAutoregressiveHierarchicalPriors.compress``), with the analysis transform run in strips
+    on large images (``idemlab.codec.strips``) so that memory stays bounded.
     """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise IdemlabError(f"expected an 8-bit RGB image of shape (H, W, 3), got {image.dtype} {image.shape}")
@@ -52,9 +54,12 @@ def encode(image: np.ndarray, quality: int, max_pixels: int | None = None, codec
         z = hyper_analysis(model, y)
         (z_string,) = model.entropy_bottleneck.compress(z)
         z_hat = model.entropy_bottleneck.decompress([z_string], z.shape[-2:])
-        scales, means = y_distribution(model, z_hat)
-        indexes = model.gaussian_conditional.build_indexes(scales)
-        (y_string,) = model.gaussian_conditional.compress(y, indexes, means)
+        scales, means = _coding_distribution(model, y, z_hat)
+        if autoregressive.is_autoregressive(model):
+            y_string = autoregressive.encode_latent(model, y, scales, means)
+        else:
+            indexes = model.gaussian_conditional.build_indexes(scales)
+            (y_string,) = model.gaussian_conditional.compress(y, indexes, means)
     return pack(IdemFile(f.id, quality, height, width, z_string, y_string))
 
 
@@ -63,14 +68,26 @@ def hyper_analysis(model: Codec, y: torch.Tensor) -> torch.Tensor:
     return model.h_a(y if isinstance(model, MeanScaleHyperprior) else torch.abs(y))
 
 
-def y_distribution(model: Codec, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the scales and the means of y's Gaussians that ẑ codes (means 0 for a scale
-    hyperprior); y's symbols are round(y − means)."""
+def y_distribution(model: Codec, z_hat: torch.Tensor, y_hat: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the scales and the means of y's Gaussians in a file with latents ẑ (and ŷ, which a
+    context model needs); y's symbols are round(y − means). Means are 0 for a scale hyperprior."""
     parameters = model.h_s(z_hat)
+    if autoregressive.is_autoregressive(model):
+        if y_hat is None:
+            raise ValueError("a context model's means depend on the received ŷ: pass y_hat")
+        return model.entropy_parameters(torch.cat((parameters, model.context_prediction(y_hat)), dim=1)).chunk(2, 1)
     if isinstance(model, MeanScaleHyperprior):
         scales, means = parameters.chunk(2, 1)
         return scales, means
     return parameters, torch.zeros_like(parameters)
+
+
+def _coding_distribution(model: Codec, y: torch.Tensor, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the scales and means that encoding latents y uses (a context model's come from
+    quantising y in raster order)."""
+    if autoregressive.is_autoregressive(model):
+        return autoregressive.context_coding(model, y, model.h_s(z_hat))
+    return y_distribution(model, z_hat)
 
 
 def received_latents(data: bytes, max_pixels: int | None = None) -> tuple[IdemFile, Codec, torch.Tensor, torch.Tensor]:
@@ -87,9 +104,12 @@ def received_latents(data: bytes, max_pixels: int | None = None) -> tuple[IdemFi
     z_shape = (-(-f.height // multiple), -(-f.width // multiple))
     with torch.no_grad():
         z_hat = decode_hyperlatent(model.entropy_bottleneck, f.z_string, z_shape)
-        scales, means = y_distribution(model, z_hat)
-        indexes = model.gaussian_conditional.build_indexes(scales)
-        y_hat = decode_latent(model.gaussian_conditional, f.y_string, indexes, means)
+        if autoregressive.is_autoregressive(model):
+            y_hat = autoregressive.decode_latent(model, f.y_string, model.h_s(z_hat))
+        else:
+            scales, means = y_distribution(model, z_hat)
+            indexes = model.gaussian_conditional.build_indexes(scales)
+            y_hat = decode_latent(model.gaussian_conditional, f.y_string, indexes, means)
     return f, model, y_hat, z_hat
 
 
@@ -114,7 +134,7 @@ def latents(model: Codec, x: torch.Tensor, means: torch.Tensor | float = 0.0) ->
 
 def received_symbols(model: Codec, y_hat: torch.Tensor, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the integer symbols (y − means, z − medians) that dequantised latents ŷ, ẑ stand for."""
-    _, means = y_distribution(model, z_hat)
+    _, means = y_distribution(model, z_hat, y_hat)
     return torch.round(y_hat - means).to(torch.int32), torch.round(z_hat - _medians(model)).to(torch.int32)
 
 
@@ -149,5 +169,5 @@ def _encoder_latents(image: np.ndarray, model: Codec, y_factor: int) -> tuple[to
     with torch.no_grad():
         y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), y_factor)
         z = hyper_analysis(model, y) - _medians(model)
-        _, means = y_distribution(model, torch.round(z) + _medians(model))
+        _, means = _coding_distribution(model, y, torch.round(z) + _medians(model))
         return y - means, z

@@ -2,14 +2,16 @@
 
 A family has the id written in each file, a name for ``--codec``, its quality levels and a loader;
 ``codec_for(family, quality)`` returns the (cached, frozen) model. Every family here is a compressai
-scale hyperprior — y entropy-coded with zero means and scales from the hyperprior — so one
+hyperprior model — y entropy-coded with Gaussians whose scales the hyperprior predicts — so one
 pipeline encodes, decodes, corrects and guides them all (a mean-scale hyperprior also predicts
-y's means, which the pipeline subtracts before rounding, as compressai does):
+y's means, which the pipeline subtracts before rounding, as compressai does; a context model
+predicts them from the hyperprior and the symbols already coded, ``idemlab.codec.autoregressive``):
 
 - ``small-hyperprior`` (id 1): the book's own model for small images, shipped with the package;
 - ``bmshj2018-hyperprior`` (id 2): compressai's pre-trained model (Ballé et al. 2018), qualities
   1–8, loaded through ``compressai.zoo`` (downloads once; offline it fails in one sentence);
-- ``mbt2018-mean`` (id 3): compressai's pre-trained mean-scale hyperprior (Minnen et al. 2018), the same way.
+- ``mbt2018-mean`` (id 3): compressai's pre-trained mean-scale hyperprior (Minnen et al. 2018), the same way;
+- ``cheng2020-anchor`` (id 4): compressai's pre-trained context model (Cheng et al. 2020), qualities 1–6.
 
 A new family is one ``register`` call. Book: Part II, chapter "The MSE codec".
 """
@@ -85,3 +87,10 @@ def _mbt2018_mean(quality: int) -> ScaleHyperprior:
     from idemlab.codec.zoo import load_zoo_codec
 
     return load_zoo_codec(quality, "mbt2018-mean")
+
+
+@register(4, "cheng2020-anchor", tuple(range(1, 7)), y_factor=16)
+def _cheng2020_anchor(quality: int) -> ScaleHyperprior:
+    from idemlab.codec.zoo import load_zoo_codec
+
+    return load_zoo_codec(quality, "cheng2020-anchor")

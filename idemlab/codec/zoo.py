@@ -1,5 +1,6 @@
-"""The full-scale path: compressai's pre-trained hyperprior models (MSE, qualities 1–8):
-``bmshj2018-hyperprior`` (Ballé et al. 2018) and ``mbt2018-mean`` (Minnen et al. 2018).
+"""The full-scale path: compressai's pre-trained MSE models ``bmshj2018-hyperprior`` (Ballé et al.
+2018) and ``mbt2018-mean`` (Minnen et al. 2018), qualities 1–8, and ``cheng2020-anchor`` (Cheng et
+al. 2020), qualities 1–6.
 
 Loading goes through ``compressai.zoo`` itself, which reads torch hub's checkpoint cache and
 downloads only what is missing. Offline (``HF_HUB_OFFLINE=1`` or ``IDEMLAB_OFFLINE=1``) a

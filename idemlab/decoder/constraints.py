@@ -68,6 +68,15 @@ def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor,
             residual = model.g_a(x) - y_hat
         else:
             residual = x - target
-        return scale * residual.flatten(1).norm(dim=1)
+        return scale * residual_norm(residual)
 
     return loss
+
+
+def residual_norm(residual: torch.Tensor) -> torch.Tensor:
+    """Return the L2 norm of each image's residual, with gradient 0 where the norm is 0 (the
+    residual vanishes or its squares underflow): there ``vector_norm``'s gradient is NaN, and one
+    NaN step would turn the whole sample into NaN."""
+    flat = residual.flatten(1)
+    vanished = flat.detach().norm(dim=1) == 0
+    return torch.where(vanished, 0.0, torch.where(vanished[:, None], 1.0, flat).norm(dim=1))

@@ -109,7 +109,7 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     x_T = torch.randn((len(files), 3, *canvas), generator=generator).to(device)
     y_hat, z_hat = y_hat.to(device), z_hat.to(device)
     with torch.no_grad():
-        _, means = y_distribution(codec, z_hat)  # zero but for a mean-scale hyperprior
+        _, means = y_distribution(codec, z_hat, y_hat)  # zero but for a mean-scale hyperprior or a context model
     guidance = idempotence_guidance(settings.constraint, codec, y_hat, f.height, f.width, means)
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,
                            generator, progress)

@@ -41,7 +41,8 @@ def reverse_diffusion(prior: Prior, x_T: torch.Tensor, steps: int, kind: str = "
                       guidance: Guidance | None = None, zeta: Callable[[int], float] | float = 1.0,
                       generator: torch.Generator | None = None, progress: bool = False) -> torch.Tensor:
     """Return x₀ in [-1, 1] reached from noise x_T; with guidance, each step also moves x_t by
-    −ζ_i·∇_{x_t} guidance(x̂₀(x_t), i) (diffusion posterior sampling, Chung et al. 2023)."""
+    −ζ_i·∇_{x_t} guidance(x̂₀(x_t), i) (diffusion posterior sampling, Chung et al. 2023), or not at
+    all for an image whose gradient overflows."""
     scheduler = inference_scheduler(prior, kind, steps)
     x = x_T
     for i, t in enumerate(tqdm(scheduler.timesteps, desc=kind, disable=not progress, leave=False)):
@@ -52,6 +53,10 @@ def reverse_diffusion(prior: Prior, x_T: torch.Tensor, steps: int, kind: str = "
             if guidance is not None:
                 loss = guidance(predicted_clean(scheduler, x, eps, t), i).sum()
                 (gradient,) = torch.autograd.grad(loss, x)
+                # x̂₀ of the first steps can lie far outside [-1, 1], where a codec may overflow: an
+                # image whose gradient is not finite takes this step unguided instead of turning NaN
+                finite = torch.isfinite(gradient).flatten(1).all(1).reshape(-1, *[1] * (gradient.dim() - 1))
+                gradient = torch.where(finite, gradient, 0.0)
                 step_size = zeta(i) if callable(zeta) else zeta
                 x_prev = x_prev - step_size * gradient
         x = x_prev.detach()

@@ -154,3 +154,25 @@ def test_a_context_model_file_decodes_position_by_position_and_refuses_a_crafted
         with pytest.raises(IdemlabError, match="corrupt"):
             decode(pack(dataclasses.replace(f, y_string=y_string)))
     codec_for.cache_clear()
+
+
+@pytest.mark.slow
+def test_a_256_pixel_photo_decodes_perceptually_through_the_cli_to_a_png_that_re_encodes_identically(
+        tmp_path, zoo_stand_in, capsys):
+    import numpy as np
+    from PIL import Image
+
+    from idemlab.cli import main
+    from idemlab.data import held_out_photos
+    from idemlab.prior import Prior, small_unet, training_scheduler
+
+    name, _, _ = zoo_stand_in
+    torch.manual_seed(0)  # any diffusers UNet2DModel with its scheduler, from a folder
+    Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler()).save_pretrained(tmp_path / "prior")
+    Image.fromarray(np.ascontiguousarray(held_out_photos(1.0)[0][:256, :256])).save(tmp_path / "photo.png")
+    assert main(["encode", str(tmp_path / "photo.png"), "-o", str(tmp_path / "photo.idem"), "--codec", name, "--quality", "1"]) == 0
+    assert main(["decode", str(tmp_path / "photo.idem"), "-o", str(tmp_path / "out.png"), "--mode", "perceptual",
+                 "--steps", "3", "--prior", str(tmp_path / "prior"), "--device", "cpu"]) == 0
+    assert main(["encode", str(tmp_path / "out.png"), "-o", str(tmp_path / "again.idem"), "--codec", name, "--quality", "1"]) == 0
+    assert (tmp_path / "again.idem").read_bytes() == (tmp_path / "photo.idem").read_bytes()
+    assert "re-encodes to the same file: yes" in capsys.readouterr().out

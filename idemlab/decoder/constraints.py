@@ -52,7 +52,7 @@ def as_encoder_input(x: torch.Tensor, height: int, width: int, multiple: int) ->
 def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor, height: int,
                          width: int, means: torch.Tensor | float = 0.0) -> Guidance:
     """Return the guidance loss of a constraint kind for received latents ŷ of height×width images
-    (``means``: the y means the received ẑ predicts, for a mean-scale hyperprior)."""
+    (``means``: the y means of the received file, for a mean-scale hyperprior or a context model)."""
     if kind not in CONSTRAINTS:
         raise ValueError(f"constraint must be one of {CONSTRAINTS}, not {kind!r}")
     with torch.no_grad():

@@ -229,7 +229,7 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
     ``fallbacks`` times, the pixels under its failing cells (grown by 8, then 16, ... pixels) are
     replaced by the MSE reconstruction. An image that never gets there is returned as
     its first exact iterate (``robust`` False) or its last one (``exact`` False). ``means``: the
-    y means the received ẑ predicts (``pipeline.y_distribution``), for a mean-scale hyperprior."""
+    y means of the received file (``pipeline.y_distribution``), for a mean-scale hyperprior or a context model."""
     height, width = images.shape[-2:]
     target = _Target(model, y_symbols, z_symbols, height, width, means)
     with torch.no_grad():

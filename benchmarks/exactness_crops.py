@@ -6,7 +6,7 @@ code, run in this process so that torch is imported once). For every crop the pr
 from outside the decoder: either the command exits 0 and the PNG it wrote re-encodes to the same
 file with every latent at least ``SAFETY`` inside its cell, or it exits non-zero and writes
 nothing. One JSON line per crop goes to results/exactness_crops.jsonl as it finishes (a rerun
-resumes, and ``--shard K/N`` splits the plan between N processes); the counts and the MSE-fallback
+resumes, ``--shard K/N`` splits the plan between N processes and ``--summary`` only summarises); the counts and the MSE-fallback
 distribution of the crops run so far go to results/exactness_crops.json after every crop. Wall
 times include any pause of the process, so the summary gives their median.
 """
@@ -117,6 +117,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shard", default="0/1",
                         help="K/N: run only the crops whose index is K modulo N (N processes share the plan)")
+    parser.add_argument("--summary", action="store_true", help="only summarise the crops done so far")
     args = parser.parse_args()
     shard, shards = (int(v) for v in args.shard.split("/"))
     done = {}
@@ -126,8 +127,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for crop in crop_plan(args.crops, args.largest, args.seed):
             row = done.get((crop["crop"], args.steps))
-            if row is None and crop["crop"] % shards != shard:
-                continue  # another process's crop, not done yet
+            if row is None and (args.summary or crop["crop"] % shards != shard):
+                continue  # not done yet, and not this process's to do
             if row is None or {k: row[k] for k in crop} != crop:
                 row = check_crop(crop, args.steps, Path(folder))
                 with LINES.open("a") as lines:
@@ -135,7 +136,7 @@ def main() -> None:
             rows.append(row)
             print(f"crop {crop['crop']}: {crop['height']}×{crop['width']} q{crop['quality']} "
                   f"exit {row['exit']} kept {row['kept']} ({row['seconds']} s)", flush=True)
-            settings = {k: v for k, v in vars(args).items() if k != "shard"}
+            settings = {k: v for k, v in vars(args).items() if k not in ("shard", "summary")}
             summary_path = write("exactness_crops", {"settings": settings, **summary(rows)})  # so far, if interrupted
     print(summary_path)
 

@@ -123,6 +123,7 @@ def main() -> None:
     done = {}
     if LINES.exists():
         done = {(r["crop"], r["steps"]): r for r in map(json.loads, LINES.read_text().splitlines())}
+    settings = {k: v for k, v in vars(args).items() if k not in ("shard", "summary")}
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for crop in crop_plan(args.crops, args.largest, args.seed):
@@ -136,7 +137,6 @@ def main() -> None:
             rows.append(row)
             print(f"crop {crop['crop']}: {crop['height']}×{crop['width']} q{crop['quality']} "
                   f"exit {row['exit']} kept {row['kept']} ({row['seconds']} s)", flush=True)
-            settings = {k: v for k, v in vars(args).items() if k not in ("shard", "summary")}
             summary_path = write("exactness_crops", {"settings": settings, **summary(rows)})  # so far, if interrupted
     print(summary_path)
 

@@ -75,22 +75,15 @@ def _small(quality: int) -> ScaleHyperprior:
     return load_shipped_codec(quality)
 
 
-@register(2, "bmshj2018-hyperprior", tuple(range(1, 9)), y_factor=16)
-def _bmshj2018(quality: int) -> ScaleHyperprior:
-    from idemlab.codec.zoo import load_zoo_codec
+def _zoo(name: str) -> Callable[[int], ScaleHyperprior]:
+    """Return the loader of compressai's pre-trained zoo model ``name`` (MSE) by quality."""
+    def load(quality: int) -> ScaleHyperprior:
+        from idemlab.codec.zoo import load_zoo_codec
 
-    return load_zoo_codec(quality, "bmshj2018-hyperprior")
-
-
-@register(3, "mbt2018-mean", tuple(range(1, 9)), y_factor=16)
-def _mbt2018_mean(quality: int) -> ScaleHyperprior:
-    from idemlab.codec.zoo import load_zoo_codec
-
-    return load_zoo_codec(quality, "mbt2018-mean")
+        return load_zoo_codec(quality, name)
+    return load
 
 
-@register(4, "cheng2020-anchor", tuple(range(1, 7)), y_factor=16)
-def _cheng2020_anchor(quality: int) -> ScaleHyperprior:
-    from idemlab.codec.zoo import load_zoo_codec
-
-    return load_zoo_codec(quality, "cheng2020-anchor")
+register(2, "bmshj2018-hyperprior", tuple(range(1, 9)), y_factor=16)(_zoo("bmshj2018-hyperprior"))
+register(3, "mbt2018-mean", tuple(range(1, 9)), y_factor=16)(_zoo("mbt2018-mean"))
+register(4, "cheng2020-anchor", tuple(range(1, 7)), y_factor=16)(_zoo("cheng2020-anchor"))

@@ -51,8 +51,20 @@ def latent_constraint(quantizer: UniformQuantizer) -> ConstraintGradient:
 
 
 def reconstruction_guidance(decoder: Callable[[np.ndarray], np.ndarray]) -> ConstraintGradient:
-    """Return ∇ of ‖x̂₀ − g(y)‖: guidance towards a decoder's output, not an idempotence constraint."""
-    return lambda x0, y: np.sign(x0 - decoder(y))
+    """Return ∇ of ‖x̂₀ − g(y)‖: guidance towards a decoder's output, not an idempotence constraint.
+
+    g(y) is decoded once per bitstream y, not at every step of the sampler.
+    """
+    decoded: dict[tuple, np.ndarray] = {}
+
+    def gradient(x0: np.ndarray, y: np.ndarray) -> np.ndarray:
+        key = (np.shape(y), np.asarray(y).dtype.str, np.ascontiguousarray(y).tobytes())
+        if key not in decoded:
+            decoded.clear()
+            decoded[key] = decoder(y)
+        return np.sign(x0 - decoded[key])
+
+    return gradient
 
 
 def dps_sample(

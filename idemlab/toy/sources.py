@@ -73,14 +73,16 @@ class GaussianMixture1D:
 
     def score_and_derivative(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return d/dx log p(x) and d²/dx² log p(x); the second differentiates Tweedie's x̂₀."""
-        x = np.asarray(x, float)[..., None]
-        z = (x - self.means) / self.stds
-        log_joint = np.log(self.weights / self.stds) - 0.5 * z**2
-        r = np.exp(log_joint - log_joint.max(axis=-1, keepdims=True))
-        r /= r.sum(axis=-1, keepdims=True)
-        slopes = -z / self.stds
-        score = np.sum(r * slopes, axis=-1)
-        return score, np.sum(r * (slopes**2 - 1.0 / self.stds**2), axis=-1) - score**2
+        x = np.asarray(x, float)
+        shape = (-1,) + (1,) * x.ndim  # components first: the sums over them are elementwise adds
+        means, stds = self.means.reshape(shape), self.stds.reshape(shape)
+        z = (x - means) / stds
+        log_joint = np.log(self.weights / self.stds).reshape(shape) - 0.5 * z**2
+        r = np.exp(log_joint - log_joint.max(axis=0))
+        r /= r.sum(axis=0)
+        slopes = -z / stds
+        score = np.sum(r * slopes, axis=0)
+        return score, np.sum(r * (slopes**2 - 1.0 / stds**2), axis=0) - score**2
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """Return the score d/dx log p(x)."""

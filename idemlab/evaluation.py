@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 
@@ -40,6 +40,16 @@ def reencoding(images: np.ndarray, files: list[bytes], quality: int) -> dict:
         z_same, z_total = z_same + int((z1 == z2).sum()), z_total + z1.numel()
     return {"y_symbols_%": 100 * y_same / y_total, "z_symbols_%": 100 * z_same / z_total,
             "byte_identical_%": 100 * identical / len(files)}
+
+
+def constraint_ablation(tiles: np.ndarray, quality: int, constraint: str, zeta: float, prior: Prior,
+                        settings: PerceptualSettings = PerceptualSettings()) -> dict:
+    """Return what the sampler alone achieves with one constraint at one ζ, the correction off:
+    PSNR of its 8-bit samples and how much of each file they re-encode to."""
+    files = [encode(tile, quality) for tile in tiles]
+    ablated = replace(settings, constraint=constraint, zeta=zeta, correct=False)
+    samples = perceptual_decode(files, 0, ablated, prior).images
+    return {"constraint": constraint, "zeta": zeta, "psnr_db": psnr(samples, tiles), **reencoding(samples, files, quality)}
 
 
 def _symbols_of_file(data: bytes) -> tuple:

@@ -19,7 +19,7 @@ def install_cell(notebook: Path) -> dict:
 
 def test_every_chapter_has_the_same_install_cell_hidden_from_the_site():
     cells = [install_cell(notebook) for notebook in NOTEBOOKS]
-    assert len(NOTEBOOKS) == 11
+    assert len(NOTEBOOKS) == 12
     assert all(cell["cell_type"] == "code" and "remove-cell" in cell["metadata"].get("tags", []) for cell in cells)
     assert len({"".join(cell["source"]) for cell in cells}) == 1
 
@@ -28,3 +28,12 @@ def test_the_install_cell_and_the_readme_use_the_books_repository():
     url = repository_url()
     assert f'REPOSITORY = "{url}"' in "".join(install_cell(NOTEBOOKS[0])["source"])
     assert f"git+{url}" in (ROOT / "README.md").read_text()
+
+
+def test_every_notebook_is_a_valid_notebook_listed_in_the_table_of_contents():
+    import nbformat
+
+    toc = (ROOT / "_toc.yml").read_text()
+    for notebook in NOTEBOOKS:
+        nbformat.validate(nbformat.read(notebook, as_version=4))
+        assert f"file: notebooks/{notebook.stem}\n" in toc

@@ -1,0 +1,67 @@
+"""One switch for the book: the embedded CPU models, or the paper's full-scale models on a GPU.
+
+``IDEMLAB_SCALE=full`` (an environment variable, set before the notebook starts) makes
+:func:`current_scale` return the paper's setting: compressai's pre-trained scale hyperprior, the
+256×256 diffusers DDPM ``google/ddpm-ema-celebahq-256``, a 256×256 portrait and the paper's
+sampler (1000 DDPM steps) on a GPU when there is one. Unset, or ``embedded``: the shipped small
+codec and prior on the CPU. ``IDEMLAB_STEPS=N`` shortens the sampler at either scale (a quick
+look before the full run). Book: Part II, chapter "At full scale".
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from idemlab.data import downscale, load_photo
+from idemlab.decoder.perceptual import PerceptualSettings
+from idemlab.errors import IdemlabError
+
+FULL_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Which models a chapter runs, on what image, with which sampler, on which device."""
+
+    name: str
+    codec: str  # a codec family's name (``idemlab.codec.registry``)
+    quality: int
+    prior: str | None  # a hub id or folder for ``load_prior``; None is the shipped small prior
+    photo: str  # a photo of ``idemlab.data``, shrunk by ``factor`` and centre-cropped to ``size``
+    factor: float
+    size: int
+    settings: PerceptualSettings
+    device: str
+
+    def image(self) -> np.ndarray:
+        """Return the scale's test image: the photo shrunk by ``factor``, its centre size×size (uint8 RGB)."""
+        photo = downscale(load_photo(self.photo), self.factor)
+        top, left = (photo.shape[0] - self.size) // 2, (photo.shape[1] - self.size) // 2
+        return np.ascontiguousarray(photo[top:top + self.size, left:left + self.size])
+
+
+SCALES = {
+    # the shipped models; "coffee" is a held-out photo they never saw
+    "embedded": Scale("embedded", "small-hyperprior", 1, None, "coffee", 4.0, 64, PerceptualSettings(), "cpu"),
+    # the paper's kind of models; the face prior gets a portrait (Grace Hopper's, not in CelebA-HQ)
+    "full": Scale("full", "bmshj2018-hyperprior", 3, "google/ddpm-ema-celebahq-256", "grace_hopper", 2.0, FULL_SIZE,
+                  PerceptualSettings.paper(FULL_SIZE, FULL_SIZE), "auto"),
+}
+
+
+def current_scale() -> Scale:
+    """Return the scale that ``IDEMLAB_SCALE`` names (``embedded`` when unset), with the sampler
+    shortened to ``IDEMLAB_STEPS`` steps where that is set; IdemlabError for any other value."""
+    name = os.environ.get("IDEMLAB_SCALE", "embedded")
+    if name not in SCALES:
+        raise IdemlabError(f"IDEMLAB_SCALE is {name!r}; it must be one of {', '.join(SCALES)}")
+    scale = SCALES[name]
+    steps = os.environ.get("IDEMLAB_STEPS")
+    if steps is None:
+        return scale
+    if not steps.isdigit():
+        raise IdemlabError(f"IDEMLAB_STEPS is {steps!r}; it must be a positive whole number of sampler steps")
+    return dataclasses.replace(scale, settings=dataclasses.replace(scale.settings, steps=int(steps)))

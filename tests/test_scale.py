@@ -1,0 +1,67 @@
+"""The book's scale switch, and the chapter "At full scale" run at full scale on stand-ins: randomly
+initialised models of the full-size architectures, saved where compressai's zoo and the Hugging
+Face cache would keep the downloaded ones, loaded through the same paths."""
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+from compressai.models import ScaleHyperprior
+
+from idemlab.codec.zoo import zoo_checkpoint_path
+from idemlab.errors import IdemlabError
+from idemlab.scale import SCALES, current_scale
+
+CHAPTER = Path(__file__).parents[1] / "notebooks" / "12_full_scale.ipynb"
+
+
+def test_the_switch_chooses_the_scale_and_refuses_anything_else(monkeypatch):
+    monkeypatch.delenv("IDEMLAB_SCALE", raising=False)
+    monkeypatch.delenv("IDEMLAB_STEPS", raising=False)
+    assert current_scale() == SCALES["embedded"]
+    monkeypatch.setenv("IDEMLAB_SCALE", "full")
+    full = current_scale()
+    assert (full.codec, full.prior, full.size, full.settings.steps, full.settings.sampler) == \
+        ("bmshj2018-hyperprior", "google/ddpm-ema-celebahq-256", 256, 1000, "ddpm")
+    assert full.image().shape == (256, 256, 3) and SCALES["embedded"].image().shape == (64, 64, 3)
+    monkeypatch.setenv("IDEMLAB_STEPS", "100")
+    assert current_scale().settings.steps == 100 and current_scale().settings.zeta == full.settings.zeta
+    for name, value in (("IDEMLAB_STEPS", "ten"), ("IDEMLAB_STEPS", "0"), ("IDEMLAB_SCALE", "huge")):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(IdemlabError, match=name if name == "IDEMLAB_SCALE" else "steps"):
+            current_scale()
+
+
+@pytest.mark.slow
+def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(tmp_path):
+    from nbclient import NotebookClient
+
+    from idemlab.prior import Prior, small_unet, training_scheduler
+
+    torch.manual_seed(0)
+    codec = ScaleHyperprior(128, 192)  # the architecture of the zoo's quality 3
+    codec.update(force=True)
+    checkpoint = Path("hub", "checkpoints", zoo_checkpoint_path(3, "bmshj2018-hyperprior").name)  # under TORCH_HOME
+    (tmp_path / "torch" / checkpoint).parent.mkdir(parents=True)
+    torch.save(codec.state_dict(), tmp_path / "torch" / checkpoint)
+    commit = "0" * 40  # the prior, laid out as huggingface_hub caches a download of the repository
+    repo = tmp_path / "hub" / "models--google--ddpm-ema-celebahq-256"
+    Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler()).save_pretrained(
+        repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+
+    environment = {"IDEMLAB_SCALE": "full", "IDEMLAB_STEPS": "3", "HF_HUB_OFFLINE": "1",
+                   "TORCH_HOME": str(tmp_path / "torch"), "HF_HUB_CACHE": str(tmp_path / "hub")}
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)  # the kernel inherits the environment of this process
+    try:
+        notebook = nbformat.read(CHAPTER, as_version=4)
+        NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
+    printed = "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
+    assert "scale 'full': codec bmshj2018-hyperprior q3; prior google/ddpm-ema-celebahq-256; 256×256 image; 3 DDPM" in printed
+    assert "re-encodes byte-identically: True" in printed

@@ -1,11 +1,12 @@
 """One switch for the book: the embedded CPU models, or the paper's full-scale models on a GPU.
 
 ``IDEMLAB_SCALE=full`` (an environment variable, set before the notebook starts) makes
-:func:`current_scale` return the paper's setting: compressai's pre-trained scale hyperprior, the
-256×256 diffusers DDPM ``google/ddpm-ema-celebahq-256``, a 256×256 portrait and the paper's
-sampler (1000 DDPM steps) on a GPU when there is one. Unset, or ``embedded``: the shipped small
-codec and prior on the CPU. ``IDEMLAB_STEPS=N`` shortens the sampler at either scale (a quick
-look before the full run). Book: Part II, chapter "At full scale".
+:func:`current_scale` return the paper's setting: compressai's pre-trained scale hyperprior at
+three qualities, the 256×256 diffusers DDPM ``google/ddpm-ema-celebahq-256``, a 256×256
+portrait, and the paper's sampler (1000 DDPM steps) beside the book's fast default, on a GPU
+when there is one. Unset, or ``embedded``: the shipped small codec and prior on the CPU.
+``IDEMLAB_STEPS=N`` caps every sampler at N steps (a quick look before the full run).
+Book: Part II, chapter "At full scale".
 """
 from __future__ import annotations
 
@@ -28,12 +29,12 @@ class Scale:
 
     name: str
     codec: str  # a codec family's name (``idemlab.codec.registry``)
-    quality: int
+    qualities: tuple[int, ...]
     prior: str | None  # a hub id or folder for ``load_prior``; None is the shipped small prior
     photo: str  # a photo of ``idemlab.data``, shrunk by ``factor`` and centre-cropped to ``size``
     factor: float
     size: int
-    settings: PerceptualSettings
+    samplers: dict[str, PerceptualSettings]  # a label for each perceptual decoder the chapter runs
     device: str
 
     def image(self) -> np.ndarray:
@@ -45,16 +46,18 @@ class Scale:
 
 SCALES = {
     # the shipped models; "coffee" is a held-out photo they never saw
-    "embedded": Scale("embedded", "small-hyperprior", 1, None, "coffee", 4.0, 64, PerceptualSettings(), "cpu"),
+    "embedded": Scale("embedded", "small-hyperprior", (1,), None, "coffee", 4.0, 64,
+                      {"100 DDIM steps (the book's default)": PerceptualSettings()}, "cpu"),
     # the paper's kind of models; the face prior gets a portrait (Grace Hopper's, not in CelebA-HQ)
-    "full": Scale("full", "bmshj2018-hyperprior", 3, "google/ddpm-ema-celebahq-256", "grace_hopper", 2.0, FULL_SIZE,
-                  PerceptualSettings.paper(FULL_SIZE, FULL_SIZE), "auto"),
+    "full": Scale("full", "bmshj2018-hyperprior", (1, 3, 5), "google/ddpm-ema-celebahq-256", "grace_hopper", 2.0,
+                  FULL_SIZE, {"1000 DDPM steps (the paper's)": PerceptualSettings.paper(FULL_SIZE, FULL_SIZE),
+                              "100 DDIM steps (the book's default)": PerceptualSettings()}, "auto"),
 }
 
 
 def current_scale() -> Scale:
-    """Return the scale that ``IDEMLAB_SCALE`` names (``embedded`` when unset), with the sampler
-    shortened to ``IDEMLAB_STEPS`` steps where that is set; IdemlabError for any other value."""
+    """Return the scale that ``IDEMLAB_SCALE`` names (``embedded`` when unset), with every sampler
+    capped at ``IDEMLAB_STEPS`` steps where that is set; IdemlabError for any other value."""
     name = os.environ.get("IDEMLAB_SCALE", "embedded")
     if name not in SCALES:
         raise IdemlabError(f"IDEMLAB_SCALE is {name!r}; it must be one of {', '.join(SCALES)}")
@@ -64,4 +67,6 @@ def current_scale() -> Scale:
         return scale
     if not steps.isdigit():
         raise IdemlabError(f"IDEMLAB_STEPS is {steps!r}; it must be a positive whole number of sampler steps")
-    return dataclasses.replace(scale, settings=dataclasses.replace(scale.settings, steps=int(steps)))
+    capped = {label: dataclasses.replace(settings, steps=min(settings.steps, int(steps)))
+              for label, settings in scale.samplers.items()}
+    return dataclasses.replace(scale, samplers=capped)

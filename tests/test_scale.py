@@ -22,11 +22,13 @@ def test_the_switch_chooses_the_scale_and_refuses_anything_else(monkeypatch):
     assert current_scale() == SCALES["embedded"]
     monkeypatch.setenv("IDEMLAB_SCALE", "full")
     full = current_scale()
-    assert (full.codec, full.prior, full.size, full.settings.steps, full.settings.sampler) == \
-        ("bmshj2018-hyperprior", "google/ddpm-ema-celebahq-256", 256, 1000, "ddpm")
+    assert (full.codec, full.qualities, full.prior, full.size) == \
+        ("bmshj2018-hyperprior", (1, 3, 5), "google/ddpm-ema-celebahq-256", 256)
+    assert [(s.steps, s.sampler) for s in full.samplers.values()] == [(1000, "ddpm"), (100, "ddim")]
     assert full.image().shape == (256, 256, 3) and SCALES["embedded"].image().shape == (64, 64, 3)
     monkeypatch.setenv("IDEMLAB_STEPS", "100")
-    assert current_scale().settings.steps == 100 and current_scale().settings.zeta == full.settings.zeta
+    capped = list(current_scale().samplers.values())
+    assert [s.steps for s in capped] == [100, 100] and capped[0].zeta == list(full.samplers.values())[0].zeta
     for name, value in (("IDEMLAB_STEPS", "ten"), ("IDEMLAB_STEPS", "0"), ("IDEMLAB_SCALE", "huge")):
         monkeypatch.setenv(name, value)
         with pytest.raises(IdemlabError, match=name if name == "IDEMLAB_SCALE" else "steps"):
@@ -40,11 +42,12 @@ def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(tmp_pa
     from idemlab.prior import Prior, small_unet, training_scheduler
 
     torch.manual_seed(0)
-    codec = ScaleHyperprior(128, 192)  # the architecture of the zoo's quality 3
-    codec.update(force=True)
-    checkpoint = Path("hub", "checkpoints", zoo_checkpoint_path(3, "bmshj2018-hyperprior").name)  # under TORCH_HOME
-    (tmp_path / "torch" / checkpoint).parent.mkdir(parents=True)
-    torch.save(codec.state_dict(), tmp_path / "torch" / checkpoint)
+    for quality in (1, 3, 5):
+        codec = ScaleHyperprior(128, 192)  # the architecture of the zoo's qualities 1–5
+        codec.update(force=True)
+        checkpoint = tmp_path / "torch" / "hub" / "checkpoints" / zoo_checkpoint_path(quality).name  # under TORCH_HOME
+        checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(codec.state_dict(), checkpoint)
     commit = "0" * 40  # the prior, laid out as huggingface_hub caches a download of the repository
     repo = tmp_path / "hub" / "models--google--ddpm-ema-celebahq-256"
     Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler()).save_pretrained(
@@ -63,5 +66,6 @@ def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(tmp_pa
         for name, value in saved.items():
             os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
     printed = "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
-    assert "scale 'full': codec bmshj2018-hyperprior q3; prior google/ddpm-ema-celebahq-256; 256×256 image; 3 DDPM" in printed
-    assert "re-encodes byte-identically: True" in printed
+    assert "scale 'full': codec bmshj2018-hyperprior, qualities (1, 3, 5); prior google/ddpm-ema-celebahq-256" in printed
+    assert "1000 DDPM steps (the paper's): 3 DDPM steps" in printed
+    assert printed.count("re-encodes byte-identically: True") == 6  # three rates, two samplers

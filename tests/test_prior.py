@@ -70,7 +70,7 @@ def test_a_pipeline_folder_loads_its_unet_and_scheduler(tmp_path):
     torch.testing.assert_close(sample(loaded, 2, steps=4, seed=0), sample(prior, 2, steps=4, seed=0))
 
 
-def _fake_hub_cache(root, repo_id: str, prior: Prior, pipeline: bool = False) -> None:
+def fake_hub_cache(root, repo_id: str, prior: Prior, pipeline: bool = False) -> None:
     """Lay out a saved prior as huggingface_hub caches a download of repo_id."""
     repo = root / ("models--" + repo_id.replace("/", "--"))
     commit = "0" * 40
@@ -84,7 +84,7 @@ def test_a_hub_id_loads_offline_from_a_locally_saved_copy(tmp_path, monkeypatch,
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
     prior = tiny_prior(seed=5)
-    _fake_hub_cache(tmp_path, "google/ddpm-cifar10-32", prior, pipeline)
+    fake_hub_cache(tmp_path, "google/ddpm-cifar10-32", prior, pipeline)
     loaded = load_prior("google/ddpm-cifar10-32")
     for name, tensor in prior.unet.state_dict().items():
         torch.testing.assert_close(loaded.unet.state_dict()[name], tensor)

@@ -1,7 +1,6 @@
 """The book's scale switch, and the chapter "At full scale" run at full scale on stand-ins: randomly
 initialised models of the full-size architectures, saved where compressai's zoo and the Hugging
 Face cache would keep the downloaded ones, loaded through the same paths."""
-import os
 from pathlib import Path
 
 import nbformat
@@ -36,35 +35,27 @@ def test_the_switch_chooses_the_scale_and_refuses_anything_else(monkeypatch):
 
 
 @pytest.mark.slow
-def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(tmp_path):
+def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(tmp_path, monkeypatch):
     from nbclient import NotebookClient
+    from test_prior import fake_hub_cache
 
     from idemlab.prior import Prior, small_unet, training_scheduler
 
+    # monkeypatch sets os.environ, which the notebook's kernel inherits
+    for name, value in {"IDEMLAB_SCALE": "full", "IDEMLAB_STEPS": "3", "HF_HUB_OFFLINE": "1",
+                        "TORCH_HOME": str(tmp_path / "torch"), "HF_HUB_CACHE": str(tmp_path / "hub")}.items():
+        monkeypatch.setenv(name, value)
     torch.manual_seed(0)
     for quality in (1, 3, 5):
         codec = ScaleHyperprior(128, 192)  # the architecture of the zoo's qualities 1–5
         codec.update(force=True)
-        checkpoint = tmp_path / "torch" / "hub" / "checkpoints" / zoo_checkpoint_path(quality).name  # under TORCH_HOME
-        checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(codec.state_dict(), checkpoint)
-    commit = "0" * 40  # the prior, laid out as huggingface_hub caches a download of the repository
-    repo = tmp_path / "hub" / "models--google--ddpm-ema-celebahq-256"
-    Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler()).save_pretrained(
-        repo / "snapshots" / commit)
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text(commit)
+        zoo_checkpoint_path(quality).parent.mkdir(parents=True, exist_ok=True)
+        torch.save(codec.state_dict(), zoo_checkpoint_path(quality))
+    fake_hub_cache(tmp_path / "hub", "google/ddpm-ema-celebahq-256",
+                   Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler()))
 
-    environment = {"IDEMLAB_SCALE": "full", "IDEMLAB_STEPS": "3", "HF_HUB_OFFLINE": "1",
-                   "TORCH_HOME": str(tmp_path / "torch"), "HF_HUB_CACHE": str(tmp_path / "hub")}
-    saved = {name: os.environ.get(name) for name in environment}
-    os.environ.update(environment)  # the kernel inherits the environment of this process
-    try:
-        notebook = nbformat.read(CHAPTER, as_version=4)
-        NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
-    finally:
-        for name, value in saved.items():
-            os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
+    notebook = nbformat.read(CHAPTER, as_version=4)
+    NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
     printed = "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
     assert "scale 'full': codec bmshj2018-hyperprior, qualities (1, 3, 5); prior google/ddpm-ema-celebahq-256" in printed
     assert "1000 DDPM steps (the paper's): 3 DDPM steps" in printed

@@ -5,6 +5,7 @@ inputs — and of a few-step seeded perceptual decode — are pinned in ``tests/
 intended change of the codec or the decoder, regenerate them with
 ``IDEMLAB_UPDATE_GOLDEN=1 pytest tests/test_exactness.py``.
 """
+import base64
 import hashlib
 import json
 import os
@@ -102,9 +103,25 @@ def test_golden_bitstreams_and_decoded_pixels(one_thread):
 @pytest.mark.parametrize("quality", (1, 7))
 def test_golden_seeded_perceptual_decode(one_thread, quality):
     """A 10-step seeded perceptual decode under one thread: the sampler's raw output and the saved,
-    corrected image are pinned, so any change of sampler, guidance or correction shows."""
+    corrected image are pinned, so any change of sampler, guidance or correction shows.
+
+    Bit for bit on a CPU whose torch kernels are those the golden was made with (its recorded CPU
+    capability, e.g. AVX2). Other kernels (AVX-512, ARM) round convolutions differently: there the
+    raw sample must stay within one gray level of the pinned one, and the saved image keeps its
+    promise, since the correction is a discrete search that such differences send another way."""
     data = encode(crop(32, 32), quality)
     decoded = perceptual_decode([data], seed=7, settings=PerceptualSettings(steps=10))
-    raw = (decoded.raw.clamp(0, 1) * 255).round().to(torch.uint8).numpy().tobytes()
-    check_golden({f"perceptual-q{quality}-32x32-seed7-ddim10": {
-        "raw": md5(raw), "saved": md5(decoded.images.tobytes()), "exact": bool(decoded.correction.exact[0])}})
+    raw = (decoded.raw.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    found = {"raw": md5(raw.tobytes()), "saved": md5(decoded.images.tobytes()),
+             "exact": bool(decoded.correction.exact[0]), "cpu": torch.backends.cpu.get_cpu_capability(),
+             "raw_pixels": base64.b64encode(raw.tobytes()).decode()}
+    key = f"perceptual-q{quality}-32x32-seed7-ddim10"
+    if UPDATE:
+        check_golden({key: found})
+    golden = json.loads(GOLDEN.read_text())[key]
+    assert found["exact"] and golden["exact"]
+    if found["cpu"] == golden["cpu"]:
+        assert (found["raw"], found["saved"]) == (golden["raw"], golden["saved"])
+    else:
+        pinned = np.frombuffer(base64.b64decode(golden["raw_pixels"]), np.uint8).reshape(raw.shape)
+        assert np.abs(raw.astype(int) - pinned).max() <= 1

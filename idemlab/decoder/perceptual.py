@@ -83,8 +83,10 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
                       prior: Prior | None = None, progress: bool = False,
                       max_pixels: int | None = None, device: str | torch.device = "cpu") -> PerceptualDecoding:
     """Return the perceptual reconstructions of ``.idem`` files of one size and quality, decoded as
-    one batch. The same files in the same order with the same seed give the same images (on one
-    kind of device: the noise is drawn on the CPU, the arithmetic is the device's).
+    one batch. The same files in the same order with the same seed give the same images on the same
+    kind of machine: the noise is drawn on the CPU from the seed, but the arithmetic is the
+    device's, and another one (a GPU, or AVX-512 instead of AVX2 convolutions) rounds differently,
+    which many guided steps carry into the sample; the verdict on the file does not change.
 
     ``device`` ("cpu", "cuda", "cuda:N" or "auto") runs the sampler and the correction's gradient
     steps there; the prior is moved to it. Whether each saved image re-encodes to its file, and

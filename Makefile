@@ -4,8 +4,10 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 
 MATHJAX := 3.2.2
-# MathJax 3, served from the built site so that pages render their maths with no network
-MATHJAX_JS := _static/mathjax/tex-chtml.js
+# MathJax 3, copied from the npm registry into the built site's root (html_extra_path), so that
+# pages render their maths with no network. Not into _static: Jupyter Book puts a script tag for
+# every .js file there on every page (about 35 MathJax bundles and parts).
+MATHJAX_JS := _mathjax/mathjax/tex-chtml.js
 
 .PHONY: book test
 
@@ -18,8 +20,8 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 $(MATHJAX_JS):
-	rm -rf _static/mathjax && mkdir -p _static/mathjax
-	cd _static && npm pack --silent --loglevel=error mathjax@$(MATHJAX) \
+	rm -rf _mathjax && mkdir -p _mathjax/mathjax
+	cd _mathjax && npm pack --silent --loglevel=error mathjax@$(MATHJAX) \
 		&& tar xzf mathjax-$(MATHJAX).tgz -C mathjax --strip-components=2 package/es5 \
 		&& rm mathjax-$(MATHJAX).tgz
 	test -f $@

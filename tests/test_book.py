@@ -37,3 +37,14 @@ def test_every_notebook_is_a_valid_notebook_listed_in_the_table_of_contents():
     for notebook in NOTEBOOKS:
         nbformat.validate(nbformat.read(notebook, as_version=4))
         assert f"file: notebooks/{notebook.stem}\n" in toc
+
+
+def test_mathjax_is_served_once_from_the_site_root_not_from_static():
+    """Jupyter Book loads every .js file under _static on every page, so MathJax (fetched by
+    `make book`) lives in an html_extra_path folder, and mathjax_path (relative to _static) finds it."""
+    config = (ROOT / "_config.yml").read_text()
+    (extra,) = re.findall(r'html_extra_path: \["(\w+)"\]', config)
+    (mathjax_path,) = re.findall(r"mathjax_path: (\S+)", config)
+    (target,) = re.findall(r"^MATHJAX_JS := (\S+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert target == f"{extra}/{mathjax_path.removeprefix('../')}"
+    assert not list((ROOT / "_static").rglob("*.js"))

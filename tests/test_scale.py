@@ -1,6 +1,6 @@
 """The book's scale switch, and the chapter "At full scale" run at full scale on stand-ins: randomly
-initialised models of the full-size architectures, saved where compressai's zoo and the Hugging
-Face cache would keep the downloaded ones, loaded through the same paths."""
+initialised models of the full-size architectures (and of LPIPS's AlexNet), saved where compressai's
+zoo, the Hugging Face cache and torch hub would keep the downloaded ones, loaded through the same paths."""
 from pathlib import Path
 
 import nbformat
@@ -37,6 +37,7 @@ def test_the_switch_chooses_the_scale_and_refuses_anything_else(monkeypatch):
 @pytest.mark.slow
 def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(tmp_path, monkeypatch):
     from nbclient import NotebookClient
+    from test_lpips import save_stand_in_alexnet
     from test_prior import fake_hub_cache
 
     from idemlab.prior import Prior, small_unet, training_scheduler
@@ -53,6 +54,7 @@ def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(tmp_pa
         torch.save(codec.state_dict(), zoo_checkpoint_path(quality))
     fake_hub_cache(tmp_path / "hub", "google/ddpm-ema-celebahq-256",
                    Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler()))
+    save_stand_in_alexnet()  # LPIPS's backbone
 
     notebook = nbformat.read(CHAPTER, as_version=4)
     NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
@@ -60,3 +62,4 @@ def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(tmp_pa
     assert "scale 'full': codec bmshj2018-hyperprior, qualities (1, 3, 5); prior google/ddpm-ema-celebahq-256" in printed
     assert "1000 DDPM steps (the paper's): 3 DDPM steps" in printed
     assert printed.count("\n    re-encodes byte-identically: True") == 6  # three rates, two samplers
+    assert "LPIPS to the original (lower is closer):\n  q1: MSE decoder " in printed

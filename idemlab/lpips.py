@@ -1,0 +1,57 @@
+"""LPIPS (Zhang et al. 2018), the learned perceptual distance that perceptual-compression papers
+report beside PSNR: distances between deep features of AlexNet, weighted by linear heads fitted to
+human judgements. The full-scale path only.
+
+torchmetrics (``pip install "idemlab[full]"``) ships the linear heads; the AlexNet backbone is
+torchvision's ImageNet weights, which torch hub caches (:func:`alexnet_weights_path`) and
+downloads only when missing. Offline (``HF_HUB_OFFLINE=1`` or ``IDEMLAB_OFFLINE=1``) with no
+cached copy, or without torchmetrics, :func:`lpips_distance` fails at once with one sentence that
+names the fallback. Book: Part II, chapter "At full scale".
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from urllib.error import URLError
+
+import numpy as np
+import torch
+
+from idemlab.devices import resolve_device
+from idemlab.downloads import offline
+from idemlab.errors import IdemlabError
+
+FALLBACK = "use the network-free measures of idemlab.realism instead"
+
+
+def alexnet_weights_path() -> Path:
+    """Return where torch hub caches torchvision's ImageNet AlexNet, LPIPS's backbone."""
+    from torchvision.models import AlexNet_Weights
+
+    return Path(torch.hub.get_dir()) / "checkpoints" / Path(AlexNet_Weights.DEFAULT.url).name
+
+
+def lpips_distance(device: str | torch.device = "cpu") -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Return a function of two stacks of 8-bit RGB images (n, H, W, 3) that gives each pair's
+    LPIPS distance (n,): 0 for identical images, larger for perceptually further ones."""
+    try:
+        from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
+    except ImportError:
+        raise IdemlabError(f'LPIPS needs torchmetrics (pip install "idemlab[full]"); {FALLBACK}') from None
+    path = alexnet_weights_path()
+    if not path.is_file() and offline():
+        raise IdemlabError(f"LPIPS's AlexNet weights ({path.name}) are not in torch hub's cache and downloads "
+                           f"are off; {FALLBACK}")
+    try:
+        metric = LearnedPerceptualImagePatchSimilarity(net_type="alex", normalize=True)
+    except (URLError, OSError) as error:
+        raise IdemlabError(f"LPIPS's AlexNet weights could not be downloaded ({error}); {FALLBACK}") from None
+    device = resolve_device(device)
+    network = metric.net.to(device).eval()
+
+    def distance(images: np.ndarray, references: np.ndarray) -> np.ndarray:
+        as_input = lambda stack: torch.from_numpy(np.ascontiguousarray(stack)).permute(0, 3, 1, 2).float().to(device) / 255  # noqa: E731
+        with torch.no_grad():  # the network's own input convention: [0, 1] with normalize=True
+            return network(as_input(images), as_input(references), normalize=True).flatten().cpu().numpy()
+
+    return distance

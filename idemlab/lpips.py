@@ -17,6 +17,7 @@ from urllib.error import URLError
 import numpy as np
 import torch
 
+from idemlab.data import to_tensor
 from idemlab.devices import resolve_device
 from idemlab.downloads import offline
 from idemlab.errors import IdemlabError
@@ -47,11 +48,12 @@ def lpips_distance(device: str | torch.device = "cpu") -> Callable[[np.ndarray, 
     except (URLError, OSError) as error:
         raise IdemlabError(f"LPIPS's AlexNet weights could not be downloaded ({error}); {FALLBACK}") from None
     device = resolve_device(device)
-    network = metric.net.to(device).eval()
+    network = metric.net.to(device).eval()  # the metric's network gives one distance per pair
 
     def distance(images: np.ndarray, references: np.ndarray) -> np.ndarray:
-        as_input = lambda stack: torch.from_numpy(np.ascontiguousarray(stack)).permute(0, 3, 1, 2).float().to(device) / 255  # noqa: E731
-        with torch.no_grad():  # the network's own input convention: [0, 1] with normalize=True
-            return network(as_input(images), as_input(references), normalize=True).flatten().cpu().numpy()
+        with torch.no_grad():
+            return network(to_tensor(images).to(device), to_tensor(references).to(device),
+                           normalize=True).flatten().cpu().numpy()
 
     return distance
+

@@ -136,7 +136,7 @@ def to_tensor(patches: np.ndarray):
     """Return uint8 patches (n, H, W, 3) as a float torch tensor (n, 3, H, W) in [0, 1]."""
     import torch
 
-    return torch.from_numpy(np.ascontiguousarray(patches)).permute(0, 3, 1, 2).float() / 255.0
+    return torch.from_numpy(np.array(patches)).permute(0, 3, 1, 2).float() / 255.0  # a copy: the input may be read-only
 
 
 def to_uint8(images) -> np.ndarray:

@@ -1,9 +1,18 @@
-"""Whether this process may download pre-trained weights (the full-scale path only)."""
+"""Whether this process may download pre-trained weights, and where torch hub caches them (the
+full-scale path only)."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def offline() -> bool:
     """Return whether downloads are switched off (``HF_HUB_OFFLINE`` or ``IDEMLAB_OFFLINE`` set)."""
     return any(os.environ.get(name, "") not in ("", "0") for name in ("HF_HUB_OFFLINE", "IDEMLAB_OFFLINE"))
+
+
+def hub_checkpoint_path(url: str) -> Path:
+    """Return where torch hub caches (and looks for) the checkpoint downloaded from ``url``."""
+    import torch
+
+    return Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name

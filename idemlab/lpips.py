@@ -19,7 +19,7 @@ import torch
 
 from idemlab.data import to_tensor
 from idemlab.devices import resolve_device
-from idemlab.downloads import offline
+from idemlab.downloads import hub_checkpoint_path, offline
 from idemlab.errors import IdemlabError
 
 FALLBACK = "use the network-free measures of idemlab.realism instead"
@@ -29,7 +29,7 @@ def alexnet_weights_path() -> Path:
     """Return where torch hub caches torchvision's ImageNet AlexNet, LPIPS's backbone."""
     from torchvision.models import AlexNet_Weights
 
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(AlexNet_Weights.DEFAULT.url).name
+    return hub_checkpoint_path(AlexNet_Weights.DEFAULT.url)
 
 
 def lpips_distance(device: str | torch.device = "cpu") -> Callable[[np.ndarray, np.ndarray], np.ndarray]:

@@ -11,12 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.error import URLError
 
-import torch
 from compressai.models import ScaleHyperprior
 from compressai.zoo import image_models
 from compressai.zoo.image import model_urls
 
-from idemlab.downloads import offline
+from idemlab.downloads import hub_checkpoint_path, offline
 from idemlab.errors import IdemlabError
 
 FALLBACK = "use the shipped small codec instead (idemlab.codec.load_shipped_codec)"
@@ -27,7 +26,7 @@ def zoo_checkpoint_path(quality: int, name: str = "bmshj2018-hyperprior") -> Pat
     urls = model_urls[name]["mse"]
     if quality not in urls:
         raise IdemlabError(f"{name} has qualities {sorted(urls)}, not {quality}")
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(urls[quality]).name
+    return hub_checkpoint_path(urls[quality])
 
 
 def load_zoo_codec(quality: int, name: str = "bmshj2018-hyperprior") -> ScaleHyperprior:

@@ -47,13 +47,25 @@ def at_most(image: np.ndarray, max_bytes: int, codec: str) -> tuple[int, np.ndar
     return best
 
 
+def _mean_gap(x_a: np.ndarray, y_a: np.ndarray, x_b: np.ndarray, y_b: np.ndarray) -> float:
+    """Return the mean of y_b − y_a between cubic fits of y against x over the x both cover (NaN
+    where they do not overlap)."""
+    low, high = max(x_a.min(), x_b.min()), min(x_a.max(), x_b.max())
+    if low >= high:
+        return float("nan")
+    fit_a, fit_b = (np.polyint(np.polyfit(x, y, min(3, len(x) - 1))) for x, y in ((x_a, y_a), (x_b, y_b)))
+    area = lambda fit: np.polyval(fit, high) - np.polyval(fit, low)  # noqa: E731
+    return float((area(fit_b) - area(fit_a)) / (high - low))
+
+
 def bd_psnr(rates_a: np.ndarray, psnr_a: np.ndarray, rates_b: np.ndarray, psnr_b: np.ndarray) -> float:
     """Return the Bjøntegaard delta PSNR (dB) of curve b over curve a: the mean vertical gap of
     cubic fits of PSNR against log rate over the rates both cover (b better when positive)."""
-    log_a, log_b = np.log(rates_a), np.log(rates_b)
-    low, high = max(log_a.min(), log_b.min()), min(log_a.max(), log_b.max())
-    if low >= high:
-        return float("nan")
-    fit_a, fit_b = (np.polyint(np.polyfit(x, y, min(3, len(x) - 1))) for x, y in ((log_a, psnr_a), (log_b, psnr_b)))
-    area = lambda fit: np.polyval(fit, high) - np.polyval(fit, low)  # noqa: E731
-    return float((area(fit_b) - area(fit_a)) / (high - low))
+    return _mean_gap(np.log(rates_a), np.asarray(psnr_a), np.log(rates_b), np.asarray(psnr_b))
+
+
+def bd_rate(rates_a: np.ndarray, psnr_a: np.ndarray, rates_b: np.ndarray, psnr_b: np.ndarray) -> float:
+    """Return the Bjøntegaard delta rate (%) of curve b against curve a: how much more rate b needs
+    for the same PSNR, on average over the PSNRs both cover (b better when negative)."""
+    gap = _mean_gap(np.asarray(psnr_a), np.log(rates_a), np.asarray(psnr_b), np.log(rates_b))
+    return float(100 * np.expm1(gap))

@@ -116,6 +116,10 @@ def evaluate_command(args: argparse.Namespace) -> None:
         print(f"q{quality}: {rate['images']} images, {rate['bpp']:.3f} bpp, PSNR MSE {rate['psnr_mse']:.2f} / perceptual "
               f"{rate['psnr_perceptual']:.2f} / WebP at the same bytes {webp} dB, byte-identical "
               f"{rate['byte_identical_%']:.0f} %")
+    for codec, delta in summary.get("bjontegaard", {}).items():
+        if delta:
+            print(f"MSE codec against {codec.upper()} over {delta['rates']} rates: BD-PSNR {delta['bd_psnr_db']:+.2f} dB, "
+                  f"BD-rate {delta['bd_rate_%']:+.1f} %")
     for problem in summary.get("unreadable", []):
         print(f"skipped {problem}")
     if summary:

@@ -2,9 +2,10 @@
 across processes with torch.distributed, resumable, summarised from the lines.
 
 Per (image, quality): encode to a real ``.idem`` file, decode it with the MSE and the perceptual
-decoders, save both PNGs (the inputs of the set-level realism measures), and record rate,
-PSNRs, whether the perceptual PNG re-encodes to the same file, the correction's report, JPEG and
-WebP at the same file size, and the time. Under ``torchrun`` each rank takes every
+decoders, code it with JPEG and WebP at the same file size, save the four PNGs (the inputs of the
+set-level realism measures), and record rates, PSNRs, whether the perceptual PNG re-encodes to
+the same file, the correction's report and the time. The summary adds, per rate, each set's
+realism, and over the rates the Bjøntegaard deltas of the MSE codec against each baseline. Under ``torchrun`` each rank takes every
 ``world``-th pending pair; after each round rank 0 gathers the rows and appends them to
 ``DIR/images.jsonl``, so a killed run loses at most the images in flight and a rerun skips what
 is there. Each image's seed comes from its name and quality, never from the rank, so the rows do
@@ -25,6 +26,7 @@ import numpy as np
 from idemlab.errors import IdemlabError, InexactWarning
 
 IMAGES_FILE, SUMMARY_FILE, FIGURE_FILE = "images.jsonl", "summary.json", "summary.png"
+BASELINES = ("jpeg", "webp")  # Pillow's, at the largest quality whose file is no larger than ours
 
 
 @dataclass(frozen=True)
@@ -111,14 +113,23 @@ def evaluate_image(path: Path, quality: int, plan: Plan, prior) -> dict:
                robust=bool(result.correction.robust[0]),
                mse_fallback_percent=round(100 * float(result.correction.replaced[0]), 2),
                seconds=round(time.perf_counter() - start, 2))
-    for codec in ("jpeg", "webp"):
+    decoded = {"mse": mse_image, "perceptual": perceptual}
+    for codec in BASELINES:
         matched = at_most(image, len(data), codec)
         row[f"psnr_{codec}"] = None if matched is None else psnr(matched[1], image)
-    reconstructions = plan.out / "reconstructions"
-    reconstructions.mkdir(exist_ok=True)
-    for name, decoded in (("mse", mse_image), ("perceptual", perceptual)):
-        (reconstructions / f"{path.stem}.q{quality}.{name}.png").write_bytes(png_bytes(decoded))
+        row[f"bpp_{codec}"] = None if matched is None else 8 * matched[0] / pixels
+        if matched is not None:
+            decoded[codec] = matched[1]
+    for name, reconstruction in decoded.items():
+        reconstruction_path(plan.out, path.name, quality, name).write_bytes(png_bytes(reconstruction))
     return row
+
+
+def reconstruction_path(out: Path, image: str, quality: int, name: str) -> Path:
+    """Return where ``idemlab evaluate`` saves one reconstruction of an image (decoder or baseline)."""
+    folder = out / "reconstructions"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{Path(image).stem}.q{quality}.{name}.png"
 
 
 class _Ranks:
@@ -201,7 +212,8 @@ def run(plan: Plan, progress: bool = True) -> dict:
 
 def write_summary(plan: Plan) -> dict:
     """Rebuild DIR/summary.json and DIR/summary.png from the lines and the saved PNGs: per rate the
-    means, and the realism divergences of each decoder's set of 32×32 tiles from the originals'."""
+    means, and the realism divergences of each decoder's and baseline's set of 32×32 tiles from
+    the originals'; over the rates, the Bjøntegaard deltas of the MSE codec against the baselines."""
     rows = read_rows(plan.out)
     good = [r for r in rows if "error" not in r]
     summary = {"images": len({r["image"] for r in rows}),
@@ -209,23 +221,47 @@ def write_summary(plan: Plan) -> dict:
     for quality in sorted({r["quality"] for r in good}):
         at = [r for r in good if r["quality"] == quality]
         def mean(key: str) -> float | None:  # None where no image has the measure (JPEG cannot be that small)
-            values = [r[key] for r in at if r[key] is not None]
+            values = [r[key] for r in at if r.get(key) is not None]
             return float(np.mean(values)) if values else None
 
         summary["rates"][quality] = {
             "images": len(at), "bpp": mean("bpp"), "psnr_mse": mean("psnr_mse"),
-            "psnr_perceptual": mean("psnr_perceptual"), "psnr_jpeg_same_bytes": mean("psnr_jpeg"),
-            "psnr_webp_same_bytes": mean("psnr_webp"), "byte_identical_%": 100 * mean("byte_identical"),
-            "robust_%": 100 * mean("robust"),
+            "psnr_perceptual": mean("psnr_perceptual"),
+            **{f"{key}_{codec}_same_bytes": mean(f"{key}_{codec}") for codec in BASELINES for key in ("psnr", "bpp")},
+            **{f"{codec}_reached_%": 100 * float(np.mean([r.get(f"psnr_{codec}") is not None for r in at]))
+               for codec in BASELINES},
+            "byte_identical_%": 100 * mean("byte_identical"), "robust_%": 100 * mean("robust"),
             "with_mse_fallback_%": 100 * float(np.mean([r["mse_fallback_percent"] > 0 for r in at])),
             "seconds_per_image": mean("seconds"), **_set_realism(plan, at)}
+    summary["bjontegaard"] = bjontegaard(summary["rates"])
     (plan.out / SUMMARY_FILE).write_text(json.dumps(summary, indent=1))
     _figure(summary, plan.out / FIGURE_FILE)
     return summary
 
 
+def bjontegaard(rates: dict) -> dict:
+    """Return the BD-PSNR (dB, ours better when positive) and BD-rate (%, ours better when
+    negative) of the MSE codec against each baseline, over the rates where the baseline reached
+    every image (so that both means are over the same images); None with fewer than two."""
+    from idemlab.baselines import bd_psnr, bd_rate
+
+    deltas = {}
+    for codec in BASELINES:
+        points = [r for r in rates.values() if r[f"{codec}_reached_%"] == 100]
+        if len(points) < 2:
+            deltas[codec] = None
+            continue
+        ours = np.array([[r["bpp"], r["psnr_mse"]] for r in points])
+        theirs = np.array([[r[f"bpp_{codec}_same_bytes"], r[f"psnr_{codec}_same_bytes"]] for r in points])
+        deltas[codec] = {"rates": len(points),
+                         "bd_psnr_db": bd_psnr(theirs[:, 0], theirs[:, 1], ours[:, 0], ours[:, 1]),
+                         "bd_rate_%": bd_rate(theirs[:, 0], theirs[:, 1], ours[:, 0], ours[:, 1])}
+    return deltas
+
+
 def _set_realism(plan: Plan, rows: list[dict]) -> dict:
-    """Return each decoder's patch SWD and spectral distance, over the 32×32 tiles of all images."""
+    """Return the patch SWD and spectral distance of each decoder's and baseline's reconstructions,
+    over the 32×32 tiles of all images (a baseline only where it reached every image)."""
     from idemlab.data import tiles
     from idemlab.evaluation import realism
     from idemlab.images import read_image
@@ -234,10 +270,11 @@ def _set_realism(plan: Plan, rows: list[dict]) -> dict:
     if sum(len(t) for t in originals) < 2:
         return {}
     reference, scores = np.concatenate(originals), {}
-    for name in ("mse", "perceptual"):
-        decoded = np.concatenate([tiles(read_image(plan.out / "reconstructions" / f"{Path(r['image']).stem}.q{r['quality']}.{name}.png"))
-                                  for r in rows])
-        scores.update({f"{key}_{name}": value for key, value in realism(decoded, reference).items()})
+    for name in ("mse", "perceptual", *BASELINES):
+        paths = [reconstruction_path(plan.out, r["image"], r["quality"], name) for r in rows]
+        if all(p.exists() for p in paths):
+            decoded = np.concatenate([tiles(read_image(p)) for p in paths])
+            scores.update({f"{key}_{name}": value for key, value in realism(decoded, reference).items()})
     return scores
 
 
@@ -251,14 +288,14 @@ def _figure(summary: dict, path: Path) -> None:
     rates = list(summary["rates"].values())
     if not rates:
         return
-    bpp = [r["bpp"] for r in rates]
     fig, (rd, rp) = plt.subplots(1, 2, figsize=(10, 3.6))
-    for key, label in (("psnr_mse", "MSE decoder"), ("psnr_perceptual", "perceptual"),
-                       ("psnr_jpeg_same_bytes", "JPEG, same bytes"), ("psnr_webp_same_bytes", "WebP, same bytes")):
-        rd.plot(bpp, [r[key] for r in rates], "o-", label=label)
-    for name in ("mse", "perceptual"):
-        if f"swd_{name}" in rates[0]:
-            rp.plot(bpp, [r[f"swd_{name}"] for r in rates], "o-", label=name)
+    curves = [("bpp", "psnr_mse", "swd_mse", "MSE decoder"), ("bpp", "psnr_perceptual", "swd_perceptual", "perceptual"),
+              *((f"bpp_{c}_same_bytes", f"psnr_{c}_same_bytes", f"swd_{c}", f"{c.upper()}, same bytes") for c in BASELINES)]
+    for bpp, psnr_key, swd_key, label in curves:
+        for axis, key in ((rd, psnr_key), (rp, swd_key)):
+            points = [(r[bpp], r[key]) for r in rates if r.get(key) is not None]
+            if points:
+                axis.plot(*zip(*points), "o-", label=label)
     rd.set(xlabel="bits per pixel", ylabel="PSNR (dB)", title="distortion")
     rp.set(xlabel="bits per pixel", ylabel="patch SWD (×10³)", title="realism (lower is better)")
     rd.legend(fontsize=8), rp.legend(fontsize=8)

@@ -56,6 +56,13 @@ def test_one_process_and_two_under_torchrun_give_the_same_rows(folder):
     assert set(summary["rates"]) == {"1", "3"} and summary["rates"]["1"]["images"] == 4
     assert summary["unreadable"] and "broken.png" in summary["unreadable"][0]
     assert (folder / "two" / "summary.png").exists()
+    rate = summary["rates"]["3"]
+    for codec in ("jpeg", "webp"):  # the baselines' files are no larger than ours, their sets measured too
+        assert all(r[f"bpp_{codec}"] <= r["bpp"] for r in one if r.get(f"bpp_{codec}") is not None)
+        if rate[f"{codec}_reached_%"] == 100:
+            assert rate[f"swd_{codec}"] > 0
+    webp = summary["bjontegaard"]["webp"]
+    assert webp is None or set(webp) == {"rates", "bd_psnr_db", "bd_rate_%"}
 
 
 @pytest.mark.slow
@@ -95,3 +102,19 @@ def test_a_missing_or_empty_folder_or_a_wrong_quality_is_one_line(tmp_path, caps
         error = capsys.readouterr().err.strip().splitlines()
         assert len(error) == 1 and message in error[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_bjontegaard_deltas_use_only_rates_where_the_baseline_reached_every_image():
+    from idemlab.evaluate_folder import bjontegaard
+
+    def rate(bpp, psnr, webp_psnr, jpeg_reached):
+        return {"bpp": bpp, "psnr_mse": psnr, "bpp_webp_same_bytes": bpp, "psnr_webp_same_bytes": webp_psnr,
+                "webp_reached_%": 100.0, "bpp_jpeg_same_bytes": bpp, "psnr_jpeg_same_bytes": psnr,
+                "jpeg_reached_%": jpeg_reached}
+
+    rates = {1: rate(0.1, 24.0, 26.0, 50.0), 3: rate(0.2, 27.0, 29.0, 100.0), 5: rate(0.4, 30.0, 32.0, 100.0)}
+    deltas = bjontegaard(rates)
+    assert deltas["webp"]["rates"] == 3 and deltas["webp"]["bd_psnr_db"] == pytest.approx(-2.0)
+    assert deltas["webp"]["bd_rate_%"] > 0  # ours needs more rate for WebP's PSNR
+    assert deltas["jpeg"]["rates"] == 2 and deltas["jpeg"]["bd_psnr_db"] == pytest.approx(0.0, abs=1e-9)
+    assert bjontegaard({1: rates[1]})["webp"] is None

@@ -1,5 +1,6 @@
 """PSNR, per-image squared errors and the bootstrap interval of a distortion ratio."""
 import numpy as np
+import pytest
 
 from idemlab.metrics import distortion_ratio, psnr, squared_errors
 
@@ -17,3 +18,14 @@ def test_a_distortion_ratio_and_its_interval():
     ratio, low, high = distortion_ratio(reference * np.random.default_rng(1).uniform(1, 3, size=50), reference)
     assert low < ratio < high and 1.5 < ratio < 2.5
     assert distortion_ratio(reference[::-1], reference, seed=3) == distortion_ratio(reference[::-1], reference, seed=3)
+
+
+def test_bjontegaard_deltas_of_a_shifted_curve_are_the_shift():
+    from idemlab.baselines import bd_psnr, bd_rate
+
+    rates = np.array([0.1, 0.2, 0.4, 0.8])
+    psnr = 30 + 6 * np.log2(rates / 0.1)  # 6 dB per doubling of the rate
+    assert bd_psnr(rates, psnr, rates, psnr + 1.5) == pytest.approx(1.5)
+    assert bd_rate(rates, psnr, rates * 0.8, psnr) == pytest.approx(-20.0)  # the same PSNRs at 80 % of the rate
+    assert bd_rate(rates, psnr, rates, psnr + 6) == pytest.approx(-50.0)  # 6 dB is one doubling here
+    assert np.isnan(bd_psnr(rates, psnr, rates * 100, psnr))  # no common rates

@@ -33,3 +33,14 @@ def test_prior_training_runs_and_resumes_exactly(tmp_path):
     b = load_file(tmp_path / "split" / "diffusion_pytorch_model.safetensors")
     for name in a:
         torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=name)
+
+
+def test_a_resumed_codec_run_may_lower_the_learning_rate_and_logs_it(tmp_path):
+    from idemlab.codec.train import write_model_card
+
+    train_codec(1, 10, tmp_path, batch_size=2, max_steps=2)
+    log = train_codec(1, 10, tmp_path, batch_size=2, max_steps=3, resume=True, lr=5e-5)
+    assert log["lr"] == 5e-4 and log["changes"] == [{"step": 2, "lr": 5e-5}]
+    log = train_codec(1, 10, tmp_path, batch_size=2, max_steps=4, resume=True, lr=5e-5)
+    assert log["changes"] == [{"step": 2, "lr": 5e-5}]  # unchanged: nothing new to log
+    assert "Adam lr 0.0005, seed 0; from step 2: lr 5e-05," in write_model_card(tmp_path).read_text()

@@ -54,6 +54,11 @@ def training_images(data: Path | None, wallpapers: Path | None) -> list[np.ndarr
     return [load_photo(name) for name in TRAIN_PHOTOS] + extra.load(wallpapers)
 
 
+def current(log: dict, key: str):
+    """Return the setting ``key`` of a training log as its last change left it."""
+    return next((change[key] for change in reversed(log.get("changes", [])) if key in change), log.get(key))
+
+
 def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: float = 5e-4, seed: int = 0,
           data: Path | None = None, size: int = 32, max_steps: int | None = None, init: Path | None = None,
           resume: bool = False, wallpapers: Path | None = None, checkpoint_minutes: float = 5.0) -> dict:
@@ -74,10 +79,11 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
     optimizer, aux_optimizer = torch.optim.Adam(main_params, lr=lr), torch.optim.Adam(aux_params, lr=1e-3)
     sampler = PatchSampler(size=size, seed=seed, images=training_images(data, wallpapers))
     test = to_tensor(held_out_patches())
-    log = {"quality": quality, "lambda": lmbda, "steps": 0, "batch_size": batch_size, "size": size, "lr": lr,
+    fresh_log = {"quality": quality, "lambda": lmbda, "steps": 0, "batch_size": batch_size, "size": size, "lr": lr,
            "seed": seed, "data": None if data is None else str(data),
            "wallpapers": None if wallpapers is None else list(TRAIN_WALLPAPERS),
            "init": None if init is None else str(init), "wall_seconds": 0.0, "command": COMMAND + sys.argv[1:], "history": []}
+    log = fresh_log
     if resume and checkpoint_path.exists():
         state = torch.load(checkpoint_path, weights_only=False)
         model.load_state_dict(state["model"])
@@ -86,6 +92,10 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
         sampler.rng.bit_generator.state = state["data_rng"]
         torch.set_rng_state(state["torch_rng"])
         log = state["log"] | {"command": COMMAND + sys.argv[1:]}
+        changed = {key: fresh_log[key] for key in ("lr", "wallpapers")  # a resumed run may lower lr or add photos
+                   if fresh_log[key] != current(log, key)}
+        if changed:
+            log.setdefault("changes", []).append({"step": log["steps"]} | changed)
 
     def save_checkpoint() -> None:
         state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
@@ -143,6 +153,8 @@ def write_model_card(out: Path) -> Path:
         data += f", and of the wallpaper photographs {', '.join(log['wallpapers'])} (`idemlab.wallpapers`)"
     if log.get("init"):
         data += f"; warm-started from `{log['init']}`"
+    changes = "".join(f"; from step {c['step']}: " + ", ".join(f"{k} {v}" for k, v in c.items() if k != "step")
+                      for c in log.get("changes", []))
     card = f"""# Model card: idemlab small scale hyperprior, quality {log['quality']}
 
 - **Architecture:** `idemlab.codec.SmallScaleHyperprior(N=64, M=96)`, compressai's scale hyperprior
@@ -150,7 +162,7 @@ def write_model_card(out: Path) -> Path:
 - **Objective:** compressai `RateDistortionLoss`, λ = {log['lambda']} (bpp + λ·255²·MSE), plus the aux loss.
 - **Data:** {data}.
 - **Command:** `{command}` (resumed runs: `--resume`)
-- **Training:** {log['steps']} steps of batch {log['batch_size']}, Adam lr {log['lr']}, seed {log['seed']},
+- **Training:** {log['steps']} steps of batch {log['batch_size']}, Adam lr {log['lr']}, seed {log['seed']}{changes},
   {log['wall_seconds'] / 60:.1f} min wall on {log['threads']} CPU thread(s) ({log['machine']}).
 - **Final training batch:** loss {last['loss']:.4f}, bpp {last['bpp']:.3f}, MSE {last['mse']:.5f}, aux {last['aux']:.1f}.
 - **Test (114 tiles of 32×32 from the held-out photos at 1/2 scale):** estimated {test['estimated_bpp']:.3f} bpp,
@@ -169,6 +181,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="stop after this many steps in total")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=5e-4, help="Adam's learning rate (a resumed run may lower it)")
     parser.add_argument("--size", type=int, default=32, help="side of the square training crops")
     parser.add_argument("--init", type=Path, default=None, help="warm start from this model.pt (e.g. a neighbouring rate)")
     parser.add_argument("--resume", action="store_true", help="continue from out/checkpoint.pt")
@@ -176,7 +189,7 @@ def main() -> None:
     parser.add_argument("--wallpapers", type=Path, default=None,
                         help="also train on the wallpaper photos unpacked here (idemlab.wallpapers.fetch)")
     args = parser.parse_args()
-    log = train(args.quality, args.minutes, args.out, args.batch_size, data=args.data, size=args.size,
+    log = train(args.quality, args.minutes, args.out, args.batch_size, args.lr, data=args.data, size=args.size,
                 max_steps=args.steps, init=args.init, resume=args.resume, wallpapers=args.wallpapers)
     write_model_card(args.out)
     print(json.dumps(log["test"]))

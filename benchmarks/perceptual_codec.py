@@ -4,11 +4,15 @@
 results/perceptual_codec.png: per quality, real bpp; PSNR of the MSE decoder, of the perceptual
 decoder before and after the exact-idempotence correction, and of JPEG at matched bpp (whole
 photos, then tiled); realism divergences; re-encoding idempotence; diversity across seeds;
-seconds per image and network evaluations. Then whole photos (1/4 scale), one file each, through
-the code of ``idemlab evaluate`` (its rows and summary).
-Options: ``--steps``, ``--zeta``, ``--every K`` (every K-th tile, for a quicker run).
+seconds per image and network evaluations. Then whole photos, one file each, through the code of
+``idemlab evaluate`` (its rows and summary: JPEG and WebP at the same bytes, each set's realism,
+BD-PSNR and BD-rate): the held-out package photos at 1/4 scale and, with ``--wallpapers DIR``
+(``idemlab.wallpapers.fetch``), the held-out wallpaper photographs at 192 pixels on the longer side.
+Options: ``--steps``, ``--zeta``, ``--every K`` (every K-th tile, for a quicker run), ``--parts``
+(``tiles``, ``whole`` or both; a part not run keeps its figures from the last JSON).
 """
 import argparse
+import json
 import tempfile
 from pathlib import Path
 
@@ -29,14 +33,22 @@ from idemlab.evaluation import evaluate_rate
 from idemlab.plotting import COLORS, use_book_style
 from idemlab.prior import load_prior
 
+WALLPAPER_SIDE = 192  # about the pixels of a package photo at 1/4 scale
 
-def whole_photos(settings: PerceptualSettings) -> dict:
-    """Evaluate each held-out photo at 1/4 scale as one file at every rate with the code of
-    ``idemlab evaluate``; return its summary and rows."""
+
+def whole_photos(settings: PerceptualSettings, wallpapers: Path | None) -> dict:
+    """Evaluate each held-out photo as one file at every rate with the code of ``idemlab evaluate``;
+    return its summary and rows."""
+    photos = dict(zip(TEST_PHOTOS, held_out_photos(factor=4.0)))
+    if wallpapers is not None:
+        from idemlab import wallpapers as extra
+
+        photos |= {f"wallpaper-{name}": photo
+                   for name, photo in zip(extra.TEST, extra.load(wallpapers, extra.TEST, max_side=WALLPAPER_SIDE))}
     with tempfile.TemporaryDirectory() as root:
         folder = Path(root) / "photos"
         folder.mkdir()
-        for name, photo in zip(TEST_PHOTOS, held_out_photos(factor=4.0)):
+        for name, photo in photos.items():
             Image.fromarray(photo).save(folder / f"{name}.png")
         plan = Plan(folder, Path(root) / "out", tuple(sorted(QUALITY_LAMBDAS)), "small-hyperprior", None,
                     settings.steps, settings.sampler, 0, settings.zeta)
@@ -64,19 +76,25 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=PerceptualSettings.steps)
     parser.add_argument("--zeta", type=float, default=PerceptualSettings.zeta)
     parser.add_argument("--every", type=int, default=1, help="use every K-th tile only")
+    parser.add_argument("--parts", nargs="+", choices=("tiles", "whole"), default=["tiles", "whole"])
+    parser.add_argument("--wallpapers", type=Path, default=None, help="also the held-out wallpaper photos unpacked here")
     args = parser.parse_args()
     torch.set_num_threads(2)
     prior, settings = load_prior(), PerceptualSettings(steps=args.steps, zeta=args.zeta)
-    photos = held_out_photos(factor=2.0)
-    results = []
-    for quality in sorted(QUALITY_LAMBDAS):
-        result = evaluate_rate(photos, quality, prior, settings, every=args.every, progress=False)
-        results.append(result)
-        print(quality, {k: {m: round(v, 3) for m, v in s.items() if isinstance(v, float)}
-                        for k, s in result["scores"].items()}, flush=True)
-        write("perceptual_codec", {"rates": results})
-    plot(results)
-    print(write("perceptual_codec", {"rates": results, "whole_photos": whole_photos(settings)}))
+    figures = json.loads((RESULTS / "perceptual_codec.json").read_text())["figures"]
+    if "tiles" in args.parts:
+        photos = held_out_photos(factor=2.0)
+        figures["rates"] = []
+        for quality in sorted(QUALITY_LAMBDAS):
+            result = evaluate_rate(photos, quality, prior, settings, every=args.every, progress=False)
+            figures["rates"].append(result)
+            print(quality, {k: {m: round(v, 3) for m, v in s.items() if isinstance(v, float)}
+                            for k, s in result["scores"].items()}, flush=True)
+            write("perceptual_codec", figures)
+        plot(figures["rates"])
+    if "whole" in args.parts:
+        figures["whole_photos"] = whole_photos(settings, args.wallpapers)
+    print(write("perceptual_codec", figures))
 
 
 if __name__ == "__main__":

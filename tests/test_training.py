@@ -44,3 +44,21 @@ def test_a_resumed_codec_run_may_lower_the_learning_rate_and_logs_it(tmp_path):
     log = train_codec(1, 10, tmp_path, batch_size=2, max_steps=4, resume=True, lr=5e-5)
     assert log["changes"] == [{"step": 2, "lr": 5e-5}]  # unchanged: nothing new to log
     assert "Adam lr 0.0005, seed 0; from step 2: lr 5e-05," in write_model_card(tmp_path).read_text()
+
+
+def test_a_trained_codec_is_stored_in_fp16_and_codes_like_its_float32_self(tmp_path, monkeypatch):
+    from idemlab.codec import model as codec_model
+    from idemlab.data import held_out_patches, to_tensor
+
+    train_codec(1, 10, tmp_path / "codec-q1", batch_size=2, max_steps=2)
+    stored = codec_weights(tmp_path / "codec-q1")
+    assert {str(v.dtype) for v in stored.values()} == {"torch.float16", "torch.int32"}
+    monkeypatch.setattr(codec_model, "WEIGHTS_DIR", tmp_path)  # load it the way the shipped codecs load
+    codec = codec_model.load_shipped_codec(1)
+    assert all(p.dtype == torch.float32 for p in codec.parameters())
+    for name, value in codec.state_dict().items():  # exactly the stored values, widened
+        torch.testing.assert_close(value, stored[name].to(value.dtype), rtol=0, atol=0, msg=name)
+    tiles = to_tensor(held_out_patches()[:2])
+    with torch.no_grad():
+        coded = codec.compress(tiles)
+        assert codec.decompress(coded["strings"], coded["shape"])["x_hat"].shape == tiles.shape

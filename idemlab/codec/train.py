@@ -2,7 +2,7 @@
 
 Loss: compressai's ``RateDistortionLoss`` (bpp + λ·255²·MSE) with the usual auxiliary loss
 for the entropy bottleneck's quantiles, then ``update()`` so the model can entropy-code.
-Writes ``<out>/model.pt`` (state dict and config) and ``<out>/training.json`` (the log).
+Writes ``<out>/model.pt`` (config and state dict, float weights in fp16) and ``<out>/training.json`` (the log).
 Book: Part II, chapter "The MSE codec".
 """
 from __future__ import annotations
@@ -52,6 +52,13 @@ def training_images(data: Path | None, wallpapers: Path | None) -> list[np.ndarr
     from idemlab import wallpapers as extra
 
     return [load_photo(name) for name in TRAIN_PHOTOS] + extra.load(wallpapers)
+
+
+def save_codec(model: SmallScaleHyperprior, path: Path) -> None:
+    """Save a codec ready to entropy-code as shipped: float weights in fp16 (half the bytes; they
+    load back into float32), its entropy coder's integer tables exact."""
+    state = {name: value.half() if value.is_floating_point() else value for name, value in model.state_dict().items()}
+    torch.save({"config": {"N": model.N, "M": model.M}, "state_dict": state}, path)
 
 
 def current(log: dict, key: str):
@@ -136,7 +143,7 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
     model.update(force=True)
     log |= {"threads": torch.get_num_threads(),
             "machine": f"{platform.machine()} CPU, {platform.processor() or 'unknown'}", "test": evaluate(model, test)}
-    torch.save({"config": {"N": model.N, "M": model.M}, "state_dict": model.state_dict()}, out / "model.pt")
+    save_codec(model, out / "model.pt")
     (out / "training.json").write_text(json.dumps(log, indent=1))
     return log
 
@@ -159,6 +166,8 @@ def write_model_card(out: Path) -> Path:
 
 - **Architecture:** `idemlab.codec.SmallScaleHyperprior(N=64, M=96)`, compressai's scale hyperprior
   with y at 1/8 and z at 1/16 of the image side; entropy models from compressai.
+- **Storage:** `model.pt`, {(out / "model.pt").stat().st_size / 1e6:.1f} MB: float weights in fp16 (they load into float32),
+  the entropy coder's integer tables as they are.
 - **Objective:** compressai `RateDistortionLoss`, λ = {log['lambda']} (bpp + λ·255²·MSE), plus the aux loss.
 - **Data:** {data}.
 - **Command:** `{command}` (resumed runs: `--resume`)

@@ -108,14 +108,23 @@ def evaluate_command(args: argparse.Namespace) -> None:
     if wrong:
         raise IdemlabError(f"{args.codec} has qualities {', '.join(map(str, qualities))}, not {wrong[0]}")
     list_images(args.folder)  # a missing or empty folder is refused before anything loads
+    if args.inception:
+        from idemlab.fid import require_inception
+
+        require_inception()  # before hours of decoding, not after
     plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, args.steps,
-                args.sampler, args.seed, device=args.device)
+                args.sampler, args.seed, device=args.device, inception=args.inception)
     summary = run(plan)
     for quality, rate in summary.get("rates", {}).items():
         webp = "—" if rate["psnr_webp_same_bytes"] is None else f"{rate['psnr_webp_same_bytes']:.2f}"
         print(f"q{quality}: {rate['images']} images, {rate['bpp']:.3f} bpp, PSNR MSE {rate['psnr_mse']:.2f} / perceptual "
               f"{rate['psnr_perceptual']:.2f} / WebP at the same bytes {webp} dB, byte-identical "
               f"{rate['byte_identical_%']:.0f} %")
+        for measure in ("swd", "fid"):
+            sets = [f"{name} {rate[f'{measure}_{name}']:.1f}" for name in ("mse", "perceptual", "jpeg", "webp")
+                    if f"{measure}_{name}" in rate]
+            if sets:
+                print(f"    {measure.upper()} to the originals (lower is more realistic): {', '.join(sets)}")
     for codec, delta in summary.get("bjontegaard", {}).items():
         if delta:
             print(f"MSE codec against {codec.upper()} over {delta['rates']} rates: BD-PSNR {delta['bd_psnr_db']:+.2f} dB, "
@@ -217,6 +226,9 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("folder", type=Path)
     evaluate.add_argument("--out", type=Path, required=True, help="folder for images.jsonl, summary.json, summary.png")
     evaluate.add_argument("--quality", type=int, nargs="+", default=None, help="qualities (default: all of the codec's)")
+    evaluate.add_argument("--inception", action="store_true",
+                          help='FID and KID of each set too (pip install "idemlab[full]"; Inception-v3 weights '
+                               "from torch hub; meaningful from hundreds of images)")
     _add_codec_option(evaluate)
     _add_perceptual_options(evaluate)
     evaluate.set_defaults(run=evaluate_command)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+NETWORK_FREE_FALLBACK = "use the network-free measures of idemlab.realism instead"
+
 
 def offline() -> bool:
     """Return whether downloads are switched off (``HF_HUB_OFFLINE`` or ``IDEMLAB_OFFLINE`` set)."""

@@ -43,6 +43,7 @@ class Plan:
     seed: int
     zeta: float = 1.0
     device: str = "cpu"
+    inception: bool = False  # FID and KID of each set too (idemlab.fid; the full-scale path)
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -261,9 +262,11 @@ def bjontegaard(rates: dict) -> dict:
 
 def _set_realism(plan: Plan, rows: list[dict]) -> dict:
     """Return the patch SWD and spectral distance of each decoder's and baseline's reconstructions,
-    over the 32×32 tiles of all images (a baseline only where it reached every image)."""
+    over the 32×32 tiles of all images (a baseline only where it reached every image), and with
+    ``plan.inception`` FID and KID over the whole images."""
     from idemlab.data import tiles
     from idemlab.evaluation import realism
+    from idemlab.fid import inception_distances
     from idemlab.images import read_image
 
     originals = [tiles(read_image(plan.folder / r["image"])) for r in rows]
@@ -273,8 +276,13 @@ def _set_realism(plan: Plan, rows: list[dict]) -> dict:
     for name in ("mse", "perceptual", *BASELINES):
         paths = [reconstruction_path(plan.out, r["image"], r["quality"], name) for r in rows]
         if all(p.exists() for p in paths):
-            decoded = np.concatenate([tiles(read_image(p)) for p in paths])
-            scores.update({f"{key}_{name}": value for key, value in realism(decoded, reference).items()})
+            decoded = [read_image(p) for p in paths]
+            scores.update({f"{key}_{name}": value
+                           for key, value in realism(np.concatenate([tiles(d) for d in decoded]), reference).items()})
+            if plan.inception and len(rows) >= 2:
+                whole = [read_image(plan.folder / r["image"]) for r in rows]
+                scores.update({f"{key}_{name}": value
+                               for key, value in inception_distances(decoded, whole, plan.device).items()})
     return scores
 
 

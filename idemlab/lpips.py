@@ -19,10 +19,9 @@ import torch
 
 from idemlab.data import to_tensor
 from idemlab.devices import resolve_device
+from idemlab.downloads import NETWORK_FREE_FALLBACK as FALLBACK
 from idemlab.downloads import hub_checkpoint_path, offline
 from idemlab.errors import IdemlabError
-
-FALLBACK = "use the network-free measures of idemlab.realism instead"
 
 
 def alexnet_weights_path() -> Path:

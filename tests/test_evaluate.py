@@ -118,3 +118,21 @@ def test_bjontegaard_deltas_use_only_rates_where_the_baseline_reached_every_imag
     assert deltas["webp"]["bd_rate_%"] > 0  # ours needs more rate for WebP's PSNR
     assert deltas["jpeg"]["rates"] == 2 and deltas["jpeg"]["bd_psnr_db"] == pytest.approx(0.0, abs=1e-9)
     assert bjontegaard({1: rates[1]})["webp"] is None
+
+
+@pytest.mark.slow
+def test_inception_adds_fid_and_kid_of_every_set_with_weights_saved_where_torch_hub_keeps_them(
+        folder, tmp_path, monkeypatch, capsys):
+    from test_fid import save_stand_in_inception
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    args = [*command(folder, "inception")[:5], "1", "--steps", "2", "--prior", str(folder / "prior"), "--inception"]
+    assert main(args) == 1  # no weights: refused before any image is decoded
+    assert "downloads are off" in capsys.readouterr().err and not (folder / "inception").exists()
+    save_stand_in_inception()
+    assert main(args) == 0
+    rate = json.loads((folder / "inception" / "summary.json").read_text())["rates"]["1"]
+    for name in ("mse", "perceptual"):
+        assert rate[f"fid_{name}"] >= 0 and {f"kid_mean_{name}", f"kid_std_{name}"} <= set(rate)
+    assert "FID to the originals" in capsys.readouterr().out

@@ -5,10 +5,11 @@ Per (image, quality): encode to a real ``.idem`` file, decode it with the MSE an
 decoders, code it with JPEG and WebP at the same file size, save the four PNGs (the inputs of the
 set-level realism measures), and record rates, PSNRs, whether the perceptual PNG re-encodes to
 the same file, the correction's report and the time. The summary adds, per rate, each set's
-realism, and over the rates the Bjøntegaard deltas of the MSE codec against each baseline. Under ``torchrun`` each rank takes every
-``world``-th pending pair; after each round rank 0 gathers the rows and appends them to
-``DIR/images.jsonl``, so a killed run loses at most the images in flight and a rerun skips what
-is there. Each image's seed comes from its name and quality, never from the rank, so the rows do
+realism, and over the rates the Bjøntegaard deltas of the MSE codec against each baseline.
+
+Under ``torchrun`` each rank takes every ``world``-th pending pair; after each round rank 0
+gathers the rows and appends them to ``DIR/images.jsonl``, so a killed run loses at most the
+images in flight and a rerun skips what is there. Each image's seed comes from its name and quality, never from the rank, so the rows do
 not depend on the number of processes (at the same threads per process).
 """
 from __future__ import annotations
@@ -273,16 +274,16 @@ def _set_realism(plan: Plan, rows: list[dict]) -> dict:
     if sum(len(t) for t in originals) < 2:
         return {}
     reference, scores = np.concatenate(originals), {}
+    wholes = [read_image(plan.folder / r["image"]) for r in rows] if plan.inception and len(rows) >= 2 else None
     for name in ("mse", "perceptual", *BASELINES):
         paths = [reconstruction_path(plan.out, r["image"], r["quality"], name) for r in rows]
         if all(p.exists() for p in paths):
             decoded = [read_image(p) for p in paths]
             scores.update({f"{key}_{name}": value
                            for key, value in realism(np.concatenate([tiles(d) for d in decoded]), reference).items()})
-            if plan.inception and len(rows) >= 2:
-                whole = [read_image(plan.folder / r["image"]) for r in rows]
+            if wholes:
                 scores.update({f"{key}_{name}": value
-                               for key, value in inception_distances(decoded, whole, plan.device).items()})
+                               for key, value in inception_distances(decoded, wholes, plan.device).items()})
     return scores
 
 

@@ -38,6 +38,10 @@ def inception_weights_path() -> Path:
 def require_inception() -> None:
     """Raise IdemlabError at once, in one sentence, where FID and KID cannot be had: packages
     missing, or no cached weights while downloads are off."""
+    try:
+        import torchmetrics  # noqa: F401  (inception_distances imports its FID and KID)
+    except ImportError:
+        raise IdemlabError(f"{NEEDS}; {NETWORK_FREE_FALLBACK}") from None
     path = inception_weights_path()
     if not path.is_file() and offline():
         raise IdemlabError(f"the Inception-v3 weights of FID and KID ({path.name}) are not in torch hub's cache "

@@ -18,3 +18,13 @@ def hub_checkpoint_path(url: str) -> Path:
     import torch
 
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
+
+
+def require_cached_or_online(path: Path, what: str) -> None:
+    """Raise IdemlabError (one sentence naming the fallback) if the weights ``what`` at ``path``
+    are not cached while downloads are off."""
+    from idemlab.errors import IdemlabError
+
+    if not path.is_file() and offline():
+        raise IdemlabError(f"{what} ({path.name}) are not in torch hub's cache and downloads are off; "
+                           f"{NETWORK_FREE_FALLBACK}")

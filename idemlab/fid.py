@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from idemlab.devices import resolve_device
-from idemlab.downloads import NETWORK_FREE_FALLBACK, hub_checkpoint_path, offline
+from idemlab.downloads import NETWORK_FREE_FALLBACK, hub_checkpoint_path, require_cached_or_online
 from idemlab.errors import IdemlabError
 
 NEEDS = 'FID and KID need torchmetrics and torch-fidelity (pip install "idemlab[full]")'
@@ -42,10 +42,7 @@ def require_inception() -> None:
         import torchmetrics  # noqa: F401  (inception_distances imports its FID and KID)
     except ImportError:
         raise IdemlabError(f"{NEEDS}; {NETWORK_FREE_FALLBACK}") from None
-    path = inception_weights_path()
-    if not path.is_file() and offline():
-        raise IdemlabError(f"the Inception-v3 weights of FID and KID ({path.name}) are not in torch hub's cache "
-                           f"and downloads are off; {NETWORK_FREE_FALLBACK}")
+    require_cached_or_online(inception_weights_path(), "the Inception-v3 weights of FID and KID")
 
 
 def inception_distances(images: Sequence[np.ndarray], references: Sequence[np.ndarray],

@@ -20,7 +20,7 @@ import torch
 from idemlab.data import to_tensor
 from idemlab.devices import resolve_device
 from idemlab.downloads import NETWORK_FREE_FALLBACK as FALLBACK
-from idemlab.downloads import hub_checkpoint_path, offline
+from idemlab.downloads import hub_checkpoint_path, require_cached_or_online
 from idemlab.errors import IdemlabError
 
 
@@ -38,10 +38,7 @@ def lpips_distance(device: str | torch.device = "cpu") -> Callable[[np.ndarray, 
         from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
     except ImportError:
         raise IdemlabError(f'LPIPS needs torchmetrics (pip install "idemlab[full]"); {FALLBACK}') from None
-    path = alexnet_weights_path()
-    if not path.is_file() and offline():
-        raise IdemlabError(f"LPIPS's AlexNet weights ({path.name}) are not in torch hub's cache and downloads "
-                           f"are off; {FALLBACK}")
+    require_cached_or_online(alexnet_weights_path(), "LPIPS's AlexNet weights")
     try:
         metric = LearnedPerceptualImagePatchSimilarity(net_type="alex", normalize=True)
     except (URLError, OSError) as error:

@@ -26,3 +26,10 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect_ex", guarded(connect_ex))
     yield attempts
     assert not attempts, f"the test tried to reach the network: {attempts}"
+
+
+@pytest.fixture
+def offline_torch_home(tmp_path, monkeypatch):
+    """Torch hub's cache in an empty temporary folder, downloads off (the LPIPS, FID and KID tests)."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -30,12 +30,6 @@ def save_stand_in_inception() -> None:
     torch.save(blank.state_dict(), path)
 
 
-@pytest.fixture
-def offline_torch_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-
 def test_locally_saved_weights_measure_sets_of_any_size_zero_for_the_same_set(offline_torch_home):
     save_stand_in_inception()
     rng = np.random.default_rng(0)

@@ -20,12 +20,6 @@ def save_stand_in_alexnet() -> None:
     torch.save(torchvision.models.alexnet(weights=None).state_dict(), path)
 
 
-@pytest.fixture
-def offline_torch_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-
 def test_locally_saved_weights_give_a_distance_per_image_zero_for_identical_images(offline_torch_home):
     save_stand_in_alexnet()
     distance = lpips_distance()

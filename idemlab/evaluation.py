@@ -13,7 +13,7 @@ from dataclasses import asdict, replace
 import numpy as np
 
 from idemlab.baselines import jpeg_at_bpp
-from idemlab.codec.pipeline import decode, encode, received_latents, received_symbols, symbols
+from idemlab.codec.pipeline import SMALL_HYPERPRIOR, decode, encode, received_latents, received_symbols, symbols
 from idemlab.data import tiles, to_uint8
 from idemlab.decoder import PerceptualSettings, perceptual_decode
 from idemlab.decoder.correction import Correction
@@ -28,14 +28,14 @@ def realism(images: np.ndarray, originals: np.ndarray) -> dict:
     return {"swd": float(patch_swd(images, originals).mean()), "spectral_db": spectral_distance_db(images, originals)}
 
 
-def reencoding(images: np.ndarray, files: list[bytes], quality: int) -> dict:
+def reencoding(images: np.ndarray, files: list[bytes], quality: int, codec: int | str = SMALL_HYPERPRIOR) -> dict:
     """Return how idempotent saved reconstructions are: % of y and z symbols and of whole files
-    that re-encoding reproduces."""
+    that re-encoding (with the files' codec) reproduces."""
     y_same = z_same = y_total = z_total = identical = 0
     for image, data in zip(images, files):
-        again = encode(image, quality)
+        again = encode(image, quality, codec=codec)
         identical += again == data
-        (y1, z1), (y2, z2) = symbols(image, quality), _symbols_of_file(data)
+        (y1, z1), (y2, z2) = symbols(image, quality, codec), _symbols_of_file(data)
         y_same, y_total = y_same + int((y1 == y2).sum()), y_total + y1.numel()
         z_same, z_total = z_same + int((z1 == z2).sum()), z_total + z1.numel()
     return {"y_symbols_%": 100 * y_same / y_total, "z_symbols_%": 100 * z_same / z_total,

@@ -6,11 +6,12 @@ import torch
 
 from idemlab.codec.pipeline import SMALL_HYPERPRIOR, cell_margin, codec_for, decode, encode, latents, symbols
 from idemlab.data import held_out_patches, held_out_photos, to_uint8
-from idemlab.decoder import CONSTRAINTS, PerceptualSettings, idempotence_guidance, make_idempotent, ste_round
+from idemlab.decoder import (CONSTRAINTS, PerceptualSettings, correct_to_files, idempotence_guidance, make_idempotent,
+                             ste_round)
 from idemlab.decoder.constraints import residual_norm
 from idemlab.decoder.correction import SAFETY, Correction
 from idemlab.decoder.perceptual import perceptual_decode
-from idemlab.errors import InexactWarning
+from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.metrics import psnr
 from idemlab.prior import Prior, small_unet, training_scheduler
 from idemlab.prior.sampling import reverse_diffusion
@@ -111,6 +112,16 @@ def test_the_correction_makes_the_mse_decoder_exactly_idempotent(tiles):
     after = np.mean([psnr(c, t) for c, t in zip(corrected.images, tiles)])
     assert after > before - 0.3  # a nudge that costs (almost) no fidelity
     assert (corrected.replaced == 0).all()  # gradient steps alone got there
+
+
+def test_any_images_can_be_corrected_to_the_files_they_decode(tiles):
+    files = [encode(tile, 3) for tile in tiles[:3]]
+    blend = (np.stack([decode(f) for f in files]).astype(float) + tiles[:3]) / 2  # half MSE decoder, half original
+    corrected = correct_to_files(torch.tensor(blend).permute(0, 3, 1, 2).float() / 255, files)
+    assert corrected.exact.all() and corrected.robust.all()  # as the file-writing encoder judges it
+    assert all(encode(image, 3) == data for image, data in zip(corrected.images, files))
+    with pytest.raises(IdemlabError, match="share codec, quality and image size"):
+        correct_to_files(torch.zeros(2, 3, 32, 32), [files[0], encode(tiles[0], 1)])
 
 
 def test_where_gradient_steps_stall_the_mse_reconstruction_is_pasted_in(tiles):

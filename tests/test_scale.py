@@ -1,4 +1,4 @@
-"""The book's scale switch, and the chapter "At full scale" run at full scale on stand-ins: randomly
+"""The book's scale switch, and chapters 9–12 run at full scale on stand-ins: randomly
 initialised models of the full-size architectures (and of LPIPS's AlexNet), saved where compressai's
 zoo, the Hugging Face cache and torch hub would keep the downloaded ones, loaded through the same paths."""
 from pathlib import Path
@@ -34,15 +34,16 @@ def test_the_switch_chooses_the_scale_and_refuses_anything_else(monkeypatch):
             current_scale()
 
 
-@pytest.mark.slow
-def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(tmp_path, monkeypatch):
-    from nbclient import NotebookClient
+@pytest.fixture
+def full_scale_stand_ins(tmp_path, monkeypatch):
+    """Switch the book to full scale (three sampler steps) with stand-ins of the full-size models
+    saved where the downloads would be kept; offline."""
     from test_lpips import save_stand_in_alexnet
     from test_prior import fake_hub_cache
 
     from idemlab.prior import Prior, small_unet, training_scheduler
 
-    # monkeypatch sets os.environ, which the notebook's kernel inherits
+    # monkeypatch sets os.environ, which a notebook's kernel inherits
     for name, value in {"IDEMLAB_SCALE": "full", "IDEMLAB_STEPS": "3", "HF_HUB_OFFLINE": "1",
                         "TORCH_HOME": str(tmp_path / "torch"), "HF_HUB_CACHE": str(tmp_path / "hub")}.items():
         monkeypatch.setenv(name, value)
@@ -56,10 +57,43 @@ def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(tmp_pa
                    Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler()))
     save_stand_in_alexnet()  # LPIPS's backbone
 
-    notebook = nbformat.read(CHAPTER, as_version=4)
-    NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
-    printed = "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
+
+def printed_by(chapter: Path) -> str:
+    """Run a chapter's notebook as the book does and return everything its cells printed."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(chapter, as_version=4)
+    NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(chapter.parent)}}).execute()
+    return "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(full_scale_stand_ins):
+    printed = printed_by(CHAPTER)
     assert "scale 'full': codec bmshj2018-hyperprior, qualities (1, 3, 5); prior google/ddpm-ema-celebahq-256" in printed
     assert "1000 DDPM steps (the paper's): 3 DDPM steps" in printed
     assert printed.count("\n    re-encodes byte-identically: True") == 6  # three rates, two samplers
     assert "LPIPS to the original (lower is closer):\n  q1: MSE decoder " in printed
+
+
+# what each of chapters 9–11 prints only when its model-running cells follow the switch
+FOLLOWING_THE_SWITCH = {
+    "09_diffusion_prior": ["scale 'full': prior google/ddpm-ema-celebahq-256, 32×32, on cpu",  # the stand-in's size
+                           "(the embedded scale only: the training data of google/ddpm-ema-celebahq-256",
+                           "loaded from the local Hugging Face cache"],
+    "10_perceptual_decoder": ["scale 'full' on cpu: codec bmshj2018-hyperprior; prior google/ddpm-ema-celebahq-256",
+                              "q1: byte-identical re-encodes — MSE decoder", "after the correction 1/1",
+                              "q5: byte-identical re-encodes", "α = 1.00: MSE", "--codec bmshj2018-hyperprior",
+                              "--prior google/ddpm-ema-celebahq-256 --device cpu",
+                              "tile.idem and again.idem identical: True"],
+    "11_results": ["(the embedded scale only: the live check", "\npaper        3",
+                   "perceptual decoder identical files at generation 1: 100 %"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", sorted(FOLLOWING_THE_SWITCH))
+def test_chapters_9_to_11_run_the_full_scale_models_when_switched(full_scale_stand_ins, chapter):
+    printed = printed_by(CHAPTER.parent / f"{chapter}.ipynb")
+    for line in FOLLOWING_THE_SWITCH[chapter]:
+        assert line in printed

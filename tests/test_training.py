@@ -1,6 +1,8 @@
 """Both training commands: a two-step smoke run, and resuming equals not stopping (2 + 2 = 4 steps)."""
+import pytest
 import torch
 
+from idemlab.codec.model import SmallScaleHyperprior
 from idemlab.codec.train import train as train_codec
 from idemlab.prior.train import train as train_prior
 
@@ -52,7 +54,11 @@ def test_a_trained_codec_is_stored_in_fp16_and_codes_like_its_float32_self(tmp_p
 
     train_codec(1, 10, tmp_path / "codec-q1", batch_size=2, max_steps=2)
     stored = codec_weights(tmp_path / "codec-q1")
-    assert {str(v.dtype) for v in stored.values()} == {"torch.float16", "torch.int32"}
+    learned = {name for name, _ in SmallScaleHyperprior().named_parameters()}
+    assert {str(v.dtype) for name, v in stored.items() if name in learned} == {"torch.float16"}
+    buffers = {name: v for name, v in stored.items() if name not in learned}
+    assert {str(v.dtype) for v in buffers.values()} == {"torch.float32", "torch.int32"}
+    assert buffers["gaussian_conditional.likelihood_lower_bound.bound"].item() == pytest.approx(1e-9)  # not rounded to 0
     monkeypatch.setattr(codec_model, "WEIGHTS_DIR", tmp_path)  # load it the way the shipped codecs load
     codec = codec_model.load_shipped_codec(1)
     assert all(p.dtype == torch.float32 for p in codec.parameters())

@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from idemlab.codec.pipeline import decode, encode, symbols
+from idemlab.codec.pipeline import SMALL_HYPERPRIOR, decode, encode, symbols
 from idemlab.metrics import psnr
 
 
@@ -34,16 +34,18 @@ def decode_each(files: list[bytes]) -> list[np.ndarray]:
 
 
 def file_generations(images: list[np.ndarray], quality: int, n: int,
-                     decoder: Callable[[list[bytes]], Sequence[np.ndarray]] = decode_each) -> FileGenerations:
-    """Return symbol changes, byte identity and PSNR over n rounds of decode → encode; ``decoder``
-    maps the files of one generation to their reconstructions (a batch decoder fits as is)."""
-    files = [encode(image, quality) for image in images]
-    codes = [symbols(image, quality) for image in images]
+                     decoder: Callable[[list[bytes]], Sequence[np.ndarray]] = decode_each,
+                     codec: int | str = SMALL_HYPERPRIOR) -> FileGenerations:
+    """Return symbol changes, byte identity and PSNR over n rounds of decode → encode with
+    ``codec``; ``decoder`` maps the files of one generation to their reconstructions (a batch
+    decoder fits as is)."""
+    files = [encode(image, quality, codec=codec) for image in images]
+    codes = [symbols(image, quality, codec) for image in images]
     rows = []
     for _ in range(n):
         reconstructions = list(decoder(files))
-        new_files = [encode(image, quality) for image in reconstructions]
-        new_codes = [symbols(image, quality) for image in reconstructions]
+        new_files = [encode(image, quality, codec=codec) for image in reconstructions]
+        new_codes = [symbols(image, quality, codec) for image in reconstructions]
         rows.append((
             np.mean([(a[0] != b[0]).float().mean().item() for a, b in zip(codes, new_codes)]),
             np.mean([(a[1] != b[1]).float().mean().item() for a, b in zip(codes, new_codes)]),

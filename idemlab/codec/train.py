@@ -55,9 +55,11 @@ def training_images(data: Path | None, wallpapers: Path | None) -> list[np.ndarr
 
 
 def save_codec(model: SmallScaleHyperprior, path: Path) -> None:
-    """Save a codec ready to entropy-code as shipped: float weights in fp16 (half the bytes; they
-    load back into float32), its entropy coder's integer tables exact."""
-    state = {name: value.half() if value.is_floating_point() else value for name, value in model.state_dict().items()}
+    """Save a codec ready to entropy-code as shipped: its learned weights in fp16 (half the bytes;
+    they load back into float32), every buffer exact — the entropy coder's integer tables, and the
+    likelihood bounds (1e-9, which fp16 would round to 0 and so make a resumed training's rate infinite)."""
+    learned = {name for name, _ in model.named_parameters()}
+    state = {name: value.half() if name in learned else value for name, value in model.state_dict().items()}
     torch.save({"config": {"N": model.N, "M": model.M}, "state_dict": state}, path)
 
 

@@ -4,7 +4,7 @@ Book: Part II, chapters "The idempotent perceptual decoder" and "Results and abl
 """
 from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance, ste_round
 from idemlab.decoder.correction import Correction, make_idempotent
-from idemlab.decoder.perceptual import PerceptualDecoding, PerceptualSettings, perceptual_decode
+from idemlab.decoder.perceptual import PerceptualDecoding, PerceptualSettings, correct_to_files, perceptual_decode
 
-__all__ = ["CONSTRAINTS", "Correction", "PerceptualDecoding", "PerceptualSettings", "idempotence_guidance",
-           "make_idempotent", "perceptual_decode", "ste_round"]
+__all__ = ["CONSTRAINTS", "Correction", "PerceptualDecoding", "PerceptualSettings", "correct_to_files",
+           "idempotence_guidance", "make_idempotent", "perceptual_decode", "ste_round"]

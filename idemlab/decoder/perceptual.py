@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from idemlab.codec.bitstream import unpack
 from idemlab.codec.pipeline import cell_margin, encode, received_latents, received_symbols, y_distribution
 from idemlab.codec.registry import codec_for
 from idemlab.data import to_uint8
@@ -91,13 +92,7 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     ``device`` ("cpu", "cuda", "cuda:N" or "auto") runs the sampler and the correction's gradient
     steps there; the prior is moved to it. Whether each saved image re-encodes to its file, and
     with the safety margin, is judged on the CPU by the encoder that writes files."""
-    received = [received_latents(data, max_pixels) for data in files]
-    f, model = received[0][0], received[0][1]
-    if any((r[0].family, r[0].quality, r[0].height, r[0].width) != (f.family, f.quality, f.height, f.width)
-           for r in received):
-        raise IdemlabError("files decoded as one batch must share codec, quality and image size")
-    y_hat = torch.cat([r[2] for r in received])
-    z_hat = torch.cat([r[3] for r in received])
+    f, model, y_hat, z_hat = _received_batch(files, max_pixels)
     prior = load_prior() if prior is None else prior
     if settings.steps > prior.scheduler.config.num_train_timesteps:
         raise IdemlabError(f"steps must be at most the prior's {prior.scheduler.config.num_train_timesteps} "
@@ -118,13 +113,40 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     raw = ((x0 + 1) / 2)[..., : f.height, : f.width]
     if not settings.correct:
         return PerceptualDecoding(to_uint8(raw), raw.cpu(), None)
-    correction = make_idempotent(codec, raw, *received_symbols(codec, y_hat, z_hat), means=means)
-    # the verdict of the encoder that writes files (batch 1, CPU, float32), not of the batched check
+    correction = _judged(make_idempotent(codec, raw, *received_symbols(codec, y_hat, z_hat), means=means), files)
+    return PerceptualDecoding(correction.images, raw.cpu(), correction)
+
+
+def correct_to_files(images: torch.Tensor, files: list[bytes]) -> Correction:
+    """Return the exact-idempotence correction, on the CPU, of any images (n, 3, H, W) in [0, 1] —
+    a blend of two decodings, say — for the files they decode (one codec, quality and size):
+    ``.images`` re-encode to the files byte for byte where ``.exact`` says so."""
+    _, model, y_hat, z_hat = _received_batch(files)
+    with torch.no_grad():
+        _, means = y_distribution(model, z_hat, y_hat)
+    return _judged(make_idempotent(model, images, *received_symbols(model, y_hat, z_hat), means=means), files)
+
+
+def _received_batch(files: list[bytes], max_pixels: int | None = None):
+    """Return the first file's header, the (CPU) codec, and the batch's ŷ and ẑ; IdemlabError
+    unless every file shares codec, quality and image size."""
+    received = [received_latents(data, max_pixels) for data in files]
+    f, model = received[0][0], received[0][1]
+    if any((r[0].family, r[0].quality, r[0].height, r[0].width) != (f.family, f.quality, f.height, f.width)
+           for r in received):
+        raise IdemlabError("files decoded as one batch must share codec, quality and image size")
+    return f, model, torch.cat([r[2] for r in received]), torch.cat([r[3] for r in received])
+
+
+def _judged(correction: Correction, files: list[bytes]) -> Correction:
+    """Return the correction with ``exact`` and ``robust`` as the encoder that writes files (batch
+    1, CPU, float32) judges them, not the batched check; warn (InexactWarning) where either fails."""
+    f = unpack(files[0])
     correction.exact &= np.array([encode(image, f.quality, codec=f.family) == data for image, data in zip(correction.images, files)])
     correction.robust = correction.exact & np.array([cell_margin(image, data) >= SAFETY
                                                      for image, data in zip(correction.images, files)])
     if not correction.robust.all():
         warnings.warn(f"{int((~correction.exact).sum())} of {len(files)} reconstructions do not re-encode to their "
                       f"files and {int((correction.exact & ~correction.robust).sum())} only without a safety margin "
-                      "(see .correction.exact and .robust)", InexactWarning, stacklevel=2)
-    return PerceptualDecoding(correction.images, raw.cpu(), correction)
+                      "(see .correction.exact and .robust)", InexactWarning, stacklevel=3)
+    return correction

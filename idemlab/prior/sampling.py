@@ -64,9 +64,11 @@ def reverse_diffusion(prior: Prior, x_T: torch.Tensor, steps: int, kind: str = "
 
 
 def sample(prior: Prior, n: int, steps: int = 50, kind: str = "ddim", seed: int = 0,
-           progress: bool = False) -> torch.Tensor:
-    """Return n unconditional samples of the prior as a float tensor (n, 3, H, W) in [0, 1]."""
+           progress: bool = False, device: str | torch.device = "cpu") -> torch.Tensor:
+    """Return n unconditional samples of the prior as a CPU float tensor (n, 3, H, W) in [0, 1];
+    the network runs on ``device`` (moved there), the noise is drawn on the CPU from the seed."""
     generator = torch.Generator().manual_seed(seed)
     size = prior.sample_size
-    x_T = torch.randn((n, 3, size, size), generator=generator)
-    return (reverse_diffusion(prior, x_T, steps, kind, generator=generator, progress=progress) + 1) / 2
+    prior.unet.to(device)
+    x_T = torch.randn((n, 3, size, size), generator=generator).to(device)
+    return ((reverse_diffusion(prior, x_T, steps, kind, generator=generator, progress=progress) + 1) / 2).cpu()

@@ -30,7 +30,7 @@ def realism(images: np.ndarray, originals: np.ndarray) -> dict:
 
 def reencoding(images: np.ndarray, files: list[bytes], quality: int, codec: int | str = SMALL_HYPERPRIOR) -> dict:
     """Return how idempotent saved reconstructions are: % of y and z symbols and of whole files
-    that re-encoding (with the files' codec) reproduces."""
+    that re-encoding with ``codec`` (the one that wrote the files) reproduces."""
     y_same = z_same = y_total = z_total = identical = 0
     for image, data in zip(images, files):
         again = encode(image, quality, codec=codec)

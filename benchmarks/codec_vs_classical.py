@@ -2,8 +2,10 @@
 
 Each image is one file (header included); JPEG (optimised) and WebP take the highest quality
 whose file is no larger. Images: crops of 64×64 and 128×128 and the whole photos at 1/4 scale,
-from the held-out photos. Writes results/codec_vs_classical.json with per-quality means and the
-BD-PSNR of the codec against each baseline (positive: the codec is better).
+from the held-out photos; with ``--wallpapers DIR`` (``idemlab.wallpapers.fetch``) also the held-out
+wallpaper photographs, whole, at 192 and 384 pixels on the longer side. Writes
+results/codec_vs_classical.json with per-quality means and the BD-PSNR of the codec against each
+baseline (positive: the codec is better).
 Options: ``--codec-dir Q=DIR`` evaluates a candidate model.pt for quality Q instead of the shipped one.
 """
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import write
+from common import WALLPAPER_SIDE, write
 from idemlab.baselines import at_most, bd_psnr, classical
 from idemlab.codec import QUALITY_LAMBDAS
 from idemlab.codec.pipeline import decode, encode
@@ -22,12 +24,18 @@ from idemlab.data import held_out_photos
 from idemlab.metrics import psnr
 
 
-def images() -> dict[str, list[np.ndarray]]:
+def images(wallpapers: Path | None) -> dict[str, list[np.ndarray]]:
     """Return the evaluation images by kind: crops and whole photos, never seen in training."""
     photos = held_out_photos(2.0)
     crops = {side: [np.ascontiguousarray(p[top:top + side, left:left + side]) for p in photos
                     for top in (0, p.shape[0] - side) for left in (0, p.shape[1] // 2)] for side in (64, 128)}
-    return {"crop64": crops[64], "crop128": crops[128], "whole_quarter": held_out_photos(4.0)}
+    kinds = {"crop64": crops[64], "crop128": crops[128], "whole_quarter": held_out_photos(4.0)}
+    if wallpapers is not None:
+        from idemlab import wallpapers as extra
+
+        for side in (WALLPAPER_SIDE, 2 * WALLPAPER_SIDE):
+            kinds[f"wallpapers_{side}"] = extra.load(wallpapers, extra.TEST, max_side=side)
+    return kinds
 
 
 def use_candidates(specs: list[str]) -> None:
@@ -51,10 +59,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--codec-dir", action="append", default=[], help="Q=PATH/model.pt")
     parser.add_argument("--name", default="codec_vs_classical")
+    parser.add_argument("--wallpapers", type=Path, default=None, help="also the held-out wallpaper photos unpacked here")
     args = parser.parse_args()
     use_candidates(args.codec_dir)
     figures = {"candidates": args.codec_dir}
-    for kind, group in images().items():
+    for kind, group in images(args.wallpapers).items():
         rows = {}
         for quality in QUALITY_LAMBDAS:
             ours, baselines = [], {"jpeg": [], "webp": []}

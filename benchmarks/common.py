@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results"
+WALLPAPER_SIDE = 192  # held-out wallpaper photos are measured at about the pixels of a package photo at 1/4 scale
 
 
 def machine() -> dict:

@@ -24,7 +24,7 @@ from PIL import Image
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from common import RESULTS, write
+from common import RESULTS, WALLPAPER_SIDE, write
 from idemlab.codec import QUALITY_LAMBDAS
 from idemlab.data import TEST_PHOTOS, held_out_photos
 from idemlab.decoder import PerceptualSettings
@@ -32,8 +32,6 @@ from idemlab.evaluate_folder import Plan, read_rows, run
 from idemlab.evaluation import evaluate_rate
 from idemlab.plotting import COLORS, use_book_style
 from idemlab.prior import load_prior
-
-WALLPAPER_SIDE = 192  # about the pixels of a package photo at 1/4 scale
 
 
 def whole_photos(settings: PerceptualSettings, wallpapers: Path | None) -> dict:

@@ -78,7 +78,7 @@ def decode_command(args: argparse.Namespace) -> None:
         header = unpack(data)
         settings = PerceptualSettings.paper(header.height, header.width)
     else:
-        settings = PerceptualSettings(steps=args.steps, sampler=args.sampler)
+        settings = PerceptualSettings(**_chosen(args, "steps", "sampler"))
     result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True,
                                max_pixels=args.max_pixels, device=device)
     correction = result.correction
@@ -112,8 +112,11 @@ def evaluate_command(args: argparse.Namespace) -> None:
         from idemlab.fid import require_inception
 
         require_inception()  # before hours of decoding, not after
-    plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, args.steps,
-                args.sampler, args.seed, device=args.device, inception=args.inception)
+    from idemlab.decoder import PerceptualSettings
+
+    settings = PerceptualSettings(**_chosen(args, "steps", "sampler"))
+    plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, settings.steps,
+                settings.sampler, args.seed, settings.zeta, device=args.device, inception=args.inception)
     summary = run(plan)
     for quality, rate in summary.get("rates", {}).items():
         webp = "—" if rate["psnr_webp_same_bytes"] is None else f"{rate['psnr_webp_same_bytes']:.2f}"
@@ -169,6 +172,11 @@ def _positive(text: str) -> int:
     return value
 
 
+def _chosen(args: argparse.Namespace, *names: str) -> dict:
+    """Return the options among ``names`` that the command line set (the others keep the decoder's defaults)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
 def _add_output_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("-f", "--force", "-y", action="store_true", help="replace the output if it exists")
     command.add_argument("--max-pixels", type=_positive, default=None,
@@ -177,8 +185,10 @@ def _add_output_options(command: argparse.ArgumentParser) -> None:
 
 def _add_perceptual_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--seed", type=_seed, default=0, help="perceptual: which of the plausible images (0 to 2⁶³−1)")
-    command.add_argument("--steps", type=_positive, default=100, help="perceptual: sampler steps (= network evaluations)")
-    command.add_argument("--sampler", choices=["ddim", "ddpm"], default="ddim", help="perceptual: the reverse process")
+    command.add_argument("--steps", type=_positive, default=None,
+                         help="perceptual: sampler steps (= network evaluations; default: the decoder's, 100)")
+    command.add_argument("--sampler", choices=["ddim", "ddpm"], default=None,
+                         help="perceptual: the reverse process (default: the decoder's, ddpm)")
     command.add_argument("--prior", default=None, help="perceptual: a prior folder or hub id (default: the shipped one)")
     command.add_argument("--device", default="auto",
                          help="perceptual: where the sampler runs: auto (a GPU if there is one), cpu, cuda or cuda:N; "

@@ -12,6 +12,7 @@ COLORS = {
     "perceptual": "#d62728",  # the posterior-sampling / perceptual decoder
     "midpoint": "#9467bd",    # classical cell-centre decoder
     "jpeg": "#2ca02c",
+    "webp": "#ff7f0e",
     "bound": "#7f7f7f",       # theoretical curves and bounds
 }
 

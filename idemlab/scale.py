@@ -21,7 +21,7 @@ from idemlab.decoder.perceptual import PerceptualSettings
 from idemlab.errors import IdemlabError
 
 FULL_SIZE = 256
-BOOK_DEFAULT = "100 DDIM steps (the book's default)"
+BOOK_DEFAULT = "100 DDPM steps (the book's default)"
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def test_golden_bitstreams_and_decoded_pixels(one_thread):
 
 @pytest.mark.parametrize("quality", (1, 7))
 def test_golden_seeded_perceptual_decode(one_thread, quality):
-    """A 10-step seeded perceptual decode under one thread: the sampler's raw output and the saved,
+    """A 10-step seeded perceptual decode (the default sampler) under one thread: the sampler's raw output and the saved,
     corrected image are pinned, so any change of sampler, guidance or correction shows.
 
     Bit for bit on a CPU whose torch kernels are those the golden was made with (its recorded CPU
@@ -115,7 +115,7 @@ def test_golden_seeded_perceptual_decode(one_thread, quality):
     found = {"raw": md5(raw.tobytes()), "saved": md5(decoded.images.tobytes()),
              "exact": bool(decoded.correction.exact[0]), "cpu": torch.backends.cpu.get_cpu_capability(),
              "raw_pixels": base64.b64encode(raw.tobytes()).decode()}
-    key = f"perceptual-q{quality}-32x32-seed7-ddim10"
+    key = f"perceptual-q{quality}-32x32-seed7-{PerceptualSettings.sampler}10"
     if UPDATE:
         check_golden({key: found})
     golden = json.loads(GOLDEN.read_text())[key]

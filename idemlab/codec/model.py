@@ -61,6 +61,11 @@ def load_shipped_codec(quality: int) -> SmallScaleHyperprior:
             f"the shipped codec weights for quality {quality} are missing ({path}); reinstall idemlab, or "
             f"train them with: python -m idemlab.codec.train --quality {quality} --out {path.parent}"
         )
+    return load_codec(path)
+
+
+def load_codec(path: Path) -> SmallScaleHyperprior:
+    """Return the small codec saved at path (a ``model.pt`` as training writes it), ready to entropy-code."""
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     model = SmallScaleHyperprior(**checkpoint["config"])
     model.load_state_dict(checkpoint["state_dict"])

@@ -19,7 +19,7 @@ import torch
 from compressai.losses import RateDistortionLoss
 from tqdm import tqdm
 
-from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, likelihood_bits
+from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, likelihood_bits, load_codec
 from idemlab.data import (TRAIN_PHOTOS, PatchSampler, held_out_patches, load_photo, read_folder, to_tensor,
                           training_data_note)
 from idemlab.errors import IdemlabError, report
@@ -143,9 +143,10 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
     progress.close()
     save_checkpoint()
     model.update(force=True)
-    log |= {"threads": torch.get_num_threads(),
-            "machine": f"{platform.machine()} CPU, {platform.processor() or 'unknown'}", "test": evaluate(model, test)}
     save_codec(model, out / "model.pt")
+    log |= {"threads": torch.get_num_threads(),  # the test measures the model as saved, fp16 weights and all
+            "machine": f"{platform.machine()} CPU, {platform.processor() or 'unknown'}",
+            "test": evaluate(load_codec(out / "model.pt"), test)}
     (out / "training.json").write_text(json.dumps(log, indent=1))
     return log
 

@@ -6,7 +6,7 @@
 - ``"mse"`` — plain guidance towards the MSE reconstruction, ‖x̂₀ − g_s(ŷ)‖₂, the ablation
   baseline: it is *not* an idempotence constraint.
 
-All are unsquared norms (as in DPS), scaled by √(pixels/1024) so that one ζ fits every image
+All are unsquared norms (as in DPS) of x̂₀ clipped to [−1, 1] (as DPS's code clips it), scaled by √(pixels/1024) so that one ζ fits every image
 size. The paper's step — 0.6 times the gradient of the unsquared norm of images in [−1, 1]
 (the authors' configs, one image per batch) — is ζ = ``paper_zeta(height, width)`` here: 1.2 at
 32×32, 0.15 at 256×256. The encoder pads the *saved* image, so x̂₀ is cropped to the true size and padded the same
@@ -61,7 +61,10 @@ def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor,
     multiple = model.downsampling_factor
 
     def loss(x0: torch.Tensor, step: int) -> torch.Tensor:
-        x = as_encoder_input((x0 + 1) / 2, height, width, multiple)
+        # x̂₀ clipped to the image range, as DPS's code clips it: in the first steps Tweedie's x̂₀
+        # reaches thousands, where a trained codec's inverse GDN gives a gradient large enough to
+        # throw the sample off for good; clipped pixels give no gradient
+        x = as_encoder_input((x0.clamp(-1, 1) + 1) / 2, height, width, multiple)
         if kind == "image":
             residual = model.g_s(ste_round(model.g_a(x) - means) + means) - target
         elif kind == "latent":

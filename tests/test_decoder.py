@@ -130,7 +130,9 @@ def test_where_gradient_steps_stall_the_mse_reconstruction_is_pasted_in(tiles):
     model = codec_for(SMALL_HYPERPRIOR, quality)
     y_symbols, z_symbols = zip(*(symbols(tile, quality) for tile in tiles[:3]))
     noise = torch.rand(3, 3, 32, 32, generator=torch.Generator().manual_seed(0))
-    corrected = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), max_steps=20, polish_moves=0)
+    # noise is far from every cell: 50 gradient steps a round and no polish are too few to get there,
+    # so the fallback pastes the MSE reconstruction in, from which they suffice
+    corrected = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), max_steps=50, polish_moves=0)
     assert corrected.exact.all() and (corrected.replaced > 0).all()
     assert all(encode(c, quality) == f for c, f in zip(corrected.images, files))
 
@@ -139,7 +141,7 @@ def test_the_lattice_polish_moves_an_image_off_its_cell_edges_by_single_gray_lev
     """A 37×53 crop at quality 5, corrected from its MSE decode without the polish, ends exact but
     with a latent within SAFETY of its cell's edge; the polish makes it robust by changing a few
     pixels by a few gray levels, and no pixel is taken from the MSE reconstruction."""
-    image = np.ascontiguousarray(held_out_photos(2.0)[0][40:77, 60:113])
+    image = np.ascontiguousarray(held_out_photos(2.0)[0][20:57, 200:253])
     quality = 5
     data, model, (y_symbols, z_symbols) = encode(image, quality), codec_for(SMALL_HYPERPRIOR, quality), symbols(image, quality)
     start = torch.tensor(decode(data)).permute(2, 0, 1)[None].float() / 255

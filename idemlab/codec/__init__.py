@@ -6,7 +6,8 @@ container module ``idemlab.codec.bitstream`` stay light. Book: Part II, chapter 
 from importlib import import_module
 
 _EXPORTS = {"QUALITY_LAMBDAS": "idemlab.codec.model", "SmallScaleHyperprior": "idemlab.codec.model",
-            "load_shipped_codec": "idemlab.codec.model", "load_zoo_codec": "idemlab.codec.zoo"}
+            "load_codec": "idemlab.codec.model", "load_shipped_codec": "idemlab.codec.model",
+            "load_zoo_codec": "idemlab.codec.zoo"}
 __all__ = sorted(_EXPORTS)
 
 

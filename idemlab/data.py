@@ -62,13 +62,34 @@ def read_folder(folder: str | Path) -> list[np.ndarray]:
     return [read_image(path) for path in paths]
 
 
-def training_data_note(folder: str | None = None, size: int = 32) -> str:
-    """Return the model cards' sentence on what a model was trained on: the package photos, or
-    the images in a user's folder."""
-    if folder:
-        return f"random {size}×{size} multi-scale crops (factors 1–4, Lanczos) with flips of the images in `{folder}`"
-    return (f"random {size}×{size} multi-scale crops (factors 1–4, Lanczos) with flips of the training photos of "
-            "`idemlab.data.TRAIN_PHOTOS`; the held-out photos (`TEST_PHOTOS`) are never seen in training")
+def training_images(data: str | Path | None = None, wallpapers: str | Path | None = None) -> list[np.ndarray] | None:
+    """Return the images a model trains on: the user's folder ``data``, or the package photos plus
+    the wallpaper photographs unpacked under ``wallpapers`` (``idemlab.wallpapers.fetch``); None
+    means the package photos alone (``PatchSampler``'s default)."""
+    if data is not None:
+        return read_folder(data)
+    if wallpapers is None:
+        return None
+    from idemlab import wallpapers as extra
+
+    return [load_photo(name) for name in TRAIN_PHOTOS] + extra.load(wallpapers)
+
+
+def training_data_note(log: dict) -> str:
+    """Return the model cards' sentence on what a model was trained on, from its training log:
+    the package photos (plus the wallpaper photographs), or the images in a user's folder; and
+    the model it was warm-started from."""
+    crops = f"random {log.get('size', 32)}×{log.get('size', 32)} multi-scale crops (factors 1–4, Lanczos) with flips of"
+    if log.get("data"):
+        note = f"{crops} the images in `{log['data']}`"
+    else:
+        note = (f"{crops} the training photos of `idemlab.data.TRAIN_PHOTOS`; the held-out photos (`TEST_PHOTOS`) "
+                "are never seen in training")
+    if log.get("wallpapers"):
+        note += f", and of the wallpaper photographs {', '.join(log['wallpapers'])} (`idemlab.wallpapers`)"
+    if log.get("init"):
+        note += f"; warm-started from `{log['init']}`"
+    return note
 
 
 @lru_cache(maxsize=2)

@@ -68,3 +68,20 @@ def test_a_trained_codec_is_stored_in_fp16_and_codes_like_its_float32_self(tmp_p
     with torch.no_grad():
         coded = codec.compress(tiles)
         assert codec.decompress(coded["strings"], coded["shape"])["x_hat"].shape == tiles.shape
+
+
+def test_a_prior_warm_starts_from_a_saved_one_and_its_card_asks_for_the_photos_it_was_trained_on(tmp_path):
+    from diffusers import UNet2DModel
+
+    from idemlab.errors import IdemlabError
+    from idemlab.prior.card import write_card
+    from idemlab.prior.load import load_prior
+
+    train_prior(tmp_path / "first", 10, max_steps=1, batch_size=2, channels=(32, 32), progress=False)
+    log = train_prior(tmp_path / "second", 10, max_steps=1, batch_size=2, progress=False, init=tmp_path / "first")
+    assert log["init"] == str(tmp_path / "first") and log["channels"] == [32, 32]  # the saved prior's architecture
+    assert tuple(UNet2DModel.from_pretrained(tmp_path / "second").config.block_out_channels) == (32, 32)
+    (tmp_path / "second" / "training.json").write_text(
+        (tmp_path / "second" / "training.json").read_text().replace('"wallpapers": null', '"wallpapers": ["Kite"]'))
+    with pytest.raises(IdemlabError, match="trained on the wallpaper photos too: pass --wallpapers DIR"):
+        write_card(tmp_path / "second", load_prior(tmp_path / "second"), n=2, steps=1)

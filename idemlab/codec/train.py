@@ -14,14 +14,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from compressai.losses import RateDistortionLoss
 from tqdm import tqdm
 
 from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, likelihood_bits, load_codec
-from idemlab.data import (TRAIN_PHOTOS, PatchSampler, held_out_patches, load_photo, read_folder, to_tensor,
-                          training_data_note)
+from idemlab.data import PatchSampler, held_out_patches, to_tensor, training_data_note, training_images
 from idemlab.errors import IdemlabError, report
 from idemlab.wallpapers import TRAIN as TRAIN_WALLPAPERS
 
@@ -40,18 +38,6 @@ def evaluate(model: SmallScaleHyperprior, patches: torch.Tensor) -> dict:
         mse = ((x_hat - patches) ** 2).mean((1, 2, 3))
     return {"estimated_bpp": estimated.mean().item(), "strings_bpp": real.mean().item(),
             "psnr_db": (10 * torch.log10(1 / mse)).mean().item()}
-
-
-def training_images(data: Path | None, wallpapers: Path | None) -> list[np.ndarray] | None:
-    """Return the user's folder, or the package photos plus the wallpaper photos unpacked under
-    ``wallpapers``; None means the package photos alone (the sampler's default)."""
-    if data is not None:
-        return read_folder(data)
-    if wallpapers is None:
-        return None
-    from idemlab import wallpapers as extra
-
-    return [load_photo(name) for name in TRAIN_PHOTOS] + extra.load(wallpapers)
 
 
 def save_codec(model: SmallScaleHyperprior, path: Path) -> None:
@@ -158,11 +144,7 @@ def write_model_card(out: Path) -> Path:
     data_option = f" --data {log['data']}" if log.get("data") else ""
     command = " ".join(log["command"]) if "command" in log else (  # older logs did not record argv
         f"python -m idemlab.codec.train --quality {log['quality']} --minutes {round(log['wall_seconds'] / 60)} --out {out}{data_option}")
-    data = training_data_note(log.get("data"), log.get("size", 32))
-    if log.get("wallpapers"):
-        data += f", and of the wallpaper photographs {', '.join(log['wallpapers'])} (`idemlab.wallpapers`)"
-    if log.get("init"):
-        data += f"; warm-started from `{log['init']}`"
+    data = training_data_note(log)
     changes = "".join(f"; from step {c['step']}: " + ", ".join(f"{k} {v}" for k, v in c.items() if k != "step")
                       for c in log.get("changes", []))
     card = f"""# Model card: idemlab small scale hyperprior, quality {log['quality']}

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFilter
 
-from idemlab.data import PatchSampler, held_out_patches, to_uint8, training_data_note
+from idemlab.data import TRAIN_PHOTOS, PatchSampler, held_out_patches, to_uint8, training_data_note, training_images
+from idemlab.errors import IdemlabError, report
 from idemlab.prior.load import load_prior
 from idemlab.prior.model import Prior
 from idemlab.prior.sampling import sample
@@ -26,13 +28,14 @@ def blurred(images: np.ndarray, radius: float = 1.0) -> np.ndarray:
     return np.stack([np.asarray(Image.fromarray(i).filter(ImageFilter.GaussianBlur(radius))) for i in images])
 
 
-def realism_calibration(samples: np.ndarray, seed: int = 0) -> dict:
+def realism_calibration(samples: np.ndarray, seed: int = 0, images: list[np.ndarray] | None = None) -> dict:
     """Return SWD (mean over pyramid levels, ×10³) and spectral distance (dB) of the samples and of
-    the calibration sets, against fresh training patches and against the held-out test tiles."""
+    the calibration sets, against fresh training patches (of the package photos, or of ``images``)
+    and against the held-out test tiles."""
     n = len(samples)
-    train_reference = PatchSampler(seed=1000 + seed).sample(n)
+    train_reference = PatchSampler(seed=1000 + seed, images=images).sample(n)
     test_reference = held_out_patches()
-    other_real = PatchSampler(seed=2000 + seed).sample(n)
+    other_real = PatchSampler(seed=2000 + seed, images=images).sample(n)
     noise = np.random.default_rng(seed).integers(0, 256, samples.shape, dtype=np.uint8)
     candidates = {"samples": samples, "real patches (other crops)": other_real,
                   "blurred real (σ = 1 px)": blurred(other_real), "uniform noise": noise}
@@ -56,26 +59,35 @@ def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
     return grid
 
 
-def write_card(directory: Path, prior: Prior, n: int = 256, steps: int = 50) -> dict:
-    """Measure the prior at directory and write realism.json, samples.png and MODEL_CARD.md."""
-    samples = to_uint8(sample(prior, n, steps=steps, kind="ddim", seed=0, progress=True))
-    table = realism_calibration(samples)
+def write_card(directory: Path, prior: Prior, n: int = 256, steps: int = 50, wallpapers: Path | None = None) -> dict:
+    """Measure the prior at directory against its own training data (the wallpaper photos must be
+    unpacked under ``wallpapers`` if it was trained on them) and write realism.json, samples.png
+    and MODEL_CARD.md."""
     log = json.loads((directory / "training.json").read_text())
+    if log.get("wallpapers") and wallpapers is None:
+        raise IdemlabError("this prior was trained on the wallpaper photos too: pass --wallpapers DIR "
+                           "(idemlab.wallpapers.fetch) to measure it against its training data")
+    images = training_images(log.get("data"), wallpapers if log.get("wallpapers") else None)
+    samples = to_uint8(sample(prior, n, steps=steps, kind="ddim", seed=0, progress=True))
+    table = realism_calibration(samples, images=images)
     (directory / "realism.json").write_text(json.dumps({"n": n, "sampler": f"DDIM {steps} steps", "table": table}, indent=1))
     Image.fromarray(sample_grid(samples[:64])).resize((2 * 274, 2 * 274), Image.Resampling.NEAREST).save(directory / "samples.png")
     rows = "\n".join(f"| {name} | {r['vs_train_swd']:.0f} | {r['vs_train_spectral_db']:.2f} | {r['vs_test_swd']:.0f} | "
                      f"{r['vs_test_spectral_db']:.2f} |" for name, r in table.items())
     params = sum(p.numel() for p in prior.unet.parameters())
     last = log["history"][-1]
-    data_option = f" --data {log['data']}" if log.get("data") else ""
+    wallpaper_option = " --wallpapers DIR" if log.get("wallpapers") else ""
+    data_option = (f" --data {log['data']}" if log.get("data") else "") + wallpaper_option
+    init_option = f" --init {log['init']}" if log.get("init") else ""
+    photos = f"{len(images or TRAIN_PHOTOS)} photographs"
     card = f"""# Model card: idemlab small diffusion prior (32×32 RGB)
 
 - **Architecture:** diffusers `UNet2DModel`, channels {tuple(log['channels'])}, one ResNet block per level,
   self-attention at the coarsest (8×8) level; {params / 1e6:.2f} M parameters; ε-prediction.
 - **Noise schedule:** DDPM, 1000 steps, cosine (`squaredcos_cap_v2`); sample with DDPM or DDIM.
-- **Data:** {training_data_note(log.get('data'))}.
-- **Command:** `python -m idemlab.prior.train --out {directory.name} --minutes {round(log['wall_seconds'] / 60)}{data_option}`
-  (resumable with `--resume`), then `python -m idemlab.prior.card {directory.name}`.
+- **Data:** {training_data_note(log)}.
+- **Command:** `python -m idemlab.prior.train --out {directory.name} --minutes {round(log['wall_seconds'] / 60)}{init_option}{data_option}`
+  (resumable with `--resume`), then `python -m idemlab.prior.card {directory.name}{wallpaper_option}`.
 - **Training:** {log['steps']} steps of batch {log['batch_size']}, AdamW lr {log['lr']} (250 warm-up steps),
   gradient clipping 1, EMA decay {log['ema_decay']} (the EMA weights are shipped), seed {log['seed']};
   {log['wall_seconds'] / 60:.1f} min wall on {log['threads']} CPU threads ({log['machine']}).
@@ -92,7 +104,7 @@ each set of {n} images against fresh training crops and against the 114 held-out
 |---|---|---|---|---|
 {rows}
 
-- **Limits:** minutes of CPU training on eight photographs: the prior knows colours and textures of
+- **Limits:** CPU training on {photos}: the prior knows colours and textures of
   those photos, not objects. More diverse data and more steps would improve it most.
 """
     (directory / "MODEL_CARD.md").write_text(card)
@@ -103,10 +115,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path, help="a folder written by idemlab.prior.train")
     parser.add_argument("--n", type=int, default=256, help="number of samples to measure")
+    parser.add_argument("--wallpapers", type=Path, default=None, help="where the wallpaper photos are unpacked, "
+                        "for a prior trained on them (idemlab.wallpapers.fetch)")
     args = parser.parse_args()
-    table = write_card(args.directory, load_prior(args.directory), args.n)
+    table = write_card(args.directory, load_prior(args.directory), args.n, wallpapers=args.wallpapers)
     print(json.dumps(table, indent=1))
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except IdemlabError as error:
+        sys.exit(report(error))

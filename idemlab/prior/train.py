@@ -17,12 +17,14 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from diffusers import UNet2DModel
 from diffusers.training_utils import EMAModel
 from tqdm import tqdm
 
-from idemlab.data import PatchSampler, read_folder, to_tensor
+from idemlab.data import PatchSampler, to_tensor, training_images
 from idemlab.errors import IdemlabError, report
 from idemlab.prior.model import Prior, small_unet, training_scheduler
+from idemlab.wallpapers import TRAIN as TRAIN_WALLPAPERS
 
 
 def diffusion_loss(prior: Prior, clean: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -35,18 +37,24 @@ def diffusion_loss(prior: Prior, clean: torch.Tensor, generator: torch.Generator
 
 def train(out: Path, minutes: float, max_steps: int | None = None, resume: bool = False, batch_size: int = 32,
           lr: float = 4e-4, ema_decay: float = 0.999, checkpoint_minutes: float = 5.0, seed: int = 0,
-          channels: tuple[int, ...] = (32, 64, 128), progress: bool = True, data: Path | None = None) -> dict:
-    """Train on the package photos (or the images in the folder ``data``) until ``minutes`` of wall
-    time (summed over resumed runs) or ``max_steps``; save the EMA prior with ``save_pretrained``
-    to out and return the training log."""
+          channels: tuple[int, ...] = (32, 64, 128), progress: bool = True, data: Path | None = None,
+          wallpapers: Path | None = None, init: Path | None = None) -> dict:
+    """Train on the package photos (plus the wallpaper photos unpacked under ``wallpapers``, or the
+    images in the folder ``data``) until ``minutes`` of wall time (summed over resumed runs) or
+    ``max_steps``; start from the prior saved at ``init`` (warm start; its architecture replaces
+    ``channels``) or continue from out/checkpoint.pt (``resume``); save the EMA prior with
+    ``save_pretrained`` to out and return the training log."""
     out.mkdir(parents=True, exist_ok=True)
     checkpoint_path = out / "checkpoint.pt"
     torch.manual_seed(seed)
-    prior = Prior(small_unet(channels=channels), training_scheduler())
+    unet = small_unet(channels=channels) if init is None else UNet2DModel.from_pretrained(init)
+    prior = Prior(unet, training_scheduler())
+    channels = tuple(prior.unet.config.block_out_channels)
     optimizer = torch.optim.AdamW(prior.unet.parameters(), lr=lr, weight_decay=0.0)
     ema = EMAModel(prior.unet.parameters(), decay=ema_decay)
-    sampler = PatchSampler(seed=seed, images=None if data is None else read_folder(data))
-    log = {"data": None if data is None else str(data), "steps": 0, "wall_seconds": 0.0, "batch_size": batch_size,
+    sampler = PatchSampler(seed=seed, images=training_images(data, wallpapers))
+    log = {"data": None if data is None else str(data), "wallpapers": None if wallpapers is None else list(TRAIN_WALLPAPERS),
+           "init": None if init is None else str(init), "steps": 0, "wall_seconds": 0.0, "batch_size": batch_size,
            "lr": lr, "ema_decay": ema_decay, "seed": seed, "channels": list(channels), "history": []}
     if resume and checkpoint_path.exists():
         state = torch.load(checkpoint_path, weights_only=False)
@@ -106,9 +114,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="stop after this many steps in total")
     parser.add_argument("--resume", action="store_true", help="continue from out/checkpoint.pt")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=4e-4, help="AdamW's learning rate after the warm-up")
+    parser.add_argument("--init", type=Path, default=None, help="warm start from this saved prior (e.g. the shipped one)")
     parser.add_argument("--data", type=Path, default=None, help="a folder of your own images (default: the package photos)")
+    parser.add_argument("--wallpapers", type=Path, default=None,
+                        help="also train on the wallpaper photos unpacked here (idemlab.wallpapers.fetch)")
     args = parser.parse_args()
-    log = train(args.out, args.minutes, args.steps, args.resume, args.batch_size, data=args.data)
+    log = train(args.out, args.minutes, args.steps, args.resume, args.batch_size, args.lr, data=args.data,
+                wallpapers=args.wallpapers, init=args.init)
     print(json.dumps({k: log[k] for k in ("steps", "wall_seconds")} | {"loss": log["history"][-1:]}))
 
 

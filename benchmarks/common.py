@@ -9,6 +9,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results"
 WALLPAPER_SIDE = 192  # held-out wallpaper photos are measured at about the pixels of a package photo at 1/4 scale
+THREADS = int(os.environ.get("OMP_NUM_THREADS", 2))  # torch threads: both of the book's cores, unless set (e.g. beside training)
 
 
 def machine() -> dict:

@@ -8,7 +8,7 @@ re-encoding them reproduces. The chapter reruns one row live and checks it again
 """
 import torch
 
-from common import write
+from common import THREADS, write
 from idemlab.data import held_out_patches
 from idemlab.decoder.constraints import CONSTRAINTS
 from idemlab.evaluation import constraint_ablation
@@ -18,7 +18,7 @@ TILES, QUALITY, ZETAS = [8, 30, 70, 99], 3, (0.5, 8.0)
 
 
 def main() -> None:
-    torch.set_num_threads(2)
+    torch.set_num_threads(THREADS)
     prior = load_prior()
     tiles = held_out_patches()[TILES]
     rows = []

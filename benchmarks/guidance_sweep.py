@@ -14,7 +14,7 @@ import argparse
 import numpy as np
 import torch
 
-from common import write
+from common import THREADS, write
 from idemlab.codec import QUALITY_LAMBDAS
 from idemlab.codec.pipeline import decode, encode
 from idemlab.data import PatchSampler, to_uint8
@@ -27,9 +27,8 @@ from idemlab.prior import load_prior
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patches", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(THREADS)
     prior = load_prior()
     patches = PatchSampler(seed=123).sample(args.patches)
     plan = [("ddim", 100, zeta) for zeta in (0.1, 0.3, 1.0, 4.0)] + [("ddpm", 100, zeta) for zeta in (1.0, 2.0, 4.0, 8.0)]

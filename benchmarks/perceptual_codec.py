@@ -24,7 +24,7 @@ from PIL import Image
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from common import RESULTS, WALLPAPER_SIDE, write
+from common import RESULTS, THREADS, WALLPAPER_SIDE, write
 from idemlab.codec import QUALITY_LAMBDAS
 from idemlab.data import TEST_PHOTOS, held_out_photos
 from idemlab.decoder import PerceptualSettings
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--parts", nargs="+", choices=("tiles", "whole"), default=["tiles", "whole"])
     parser.add_argument("--wallpapers", type=Path, default=None, help="also the held-out wallpaper photos unpacked here")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(THREADS)
     prior, settings = load_prior(), PerceptualSettings(steps=args.steps, zeta=args.zeta)
     figures = json.loads((RESULTS / "perceptual_codec.json").read_text())["figures"]
     if "tiles" in args.parts:

@@ -8,7 +8,7 @@ import time
 
 import torch
 
-from common import write
+from common import THREADS, write
 from idemlab.prior import load_prior, sample
 
 BATCH = 16
@@ -22,7 +22,7 @@ def seconds_per_image(prior, kind: str, steps: int) -> float:
 
 
 def main() -> None:
-    torch.set_num_threads(2)
+    torch.set_num_threads(THREADS)
     prior = load_prior()
     rows = [{"device": "cpu", "sampler": kind, "steps": steps, "batch": BATCH,
              "seconds_per_image": round(seconds_per_image(prior, kind, steps), 4)} for kind, steps in PLAN]

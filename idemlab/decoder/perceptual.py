@@ -34,13 +34,13 @@ ZETA_SCHEDULES = ("constant", "increasing")
 @dataclass(frozen=True)
 class PerceptualSettings:
     """How the perceptual decoder samples. Defaults: 100 stochastic DDPM steps (100 network
-    evaluations), the paper's image-space constraint, ζ = 1 constant, exact-idempotence correction
+    evaluations), the paper's image-space constraint, ζ = 2 constant, exact-idempotence correction
     on — the setting ``benchmarks/guidance_sweep.py`` chose on training patches."""
 
     steps: int = 100
     sampler: str = "ddpm"
     constraint: str = "image"
-    zeta: float = 1.0
+    zeta: float = 2.0
     zeta_schedule: str = "constant"
     correct: bool = True
 

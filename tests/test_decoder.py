@@ -130,11 +130,18 @@ def test_where_gradient_steps_stall_the_mse_reconstruction_is_pasted_in(tiles):
     model = codec_for(SMALL_HYPERPRIOR, quality)
     y_symbols, z_symbols = zip(*(symbols(tile, quality) for tile in tiles[:3]))
     noise = torch.rand(3, 3, 32, 32, generator=torch.Generator().manual_seed(0))
-    # noise is far from every cell: 50 gradient steps a round and no polish are too few to get there,
-    # so the fallback pastes the MSE reconstruction in, from which they suffice
-    corrected = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), max_steps=50, polish_moves=0)
+    # noise is far from every cell: one round of 50 gradient steps and no polish is too few to get
+    # there, so the fallback pastes the MSE reconstruction in, from which they suffice
+    corrected = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), max_steps=50,
+                                retries=0, polish_moves=0)
     assert corrected.exact.all() and (corrected.replaced > 0).all()
     assert all(encode(c, quality) == f for c, f in zip(corrected.images, files))
+    # one round of 500 steps does not get there either; two more rounds, each from where the last
+    # one stopped, do, without a pixel of the MSE reconstruction
+    retried = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), retries=2, fallbacks=0,
+                              polish_moves=0)
+    assert retried.exact.all() and (retried.replaced == 0).all() and (retried.steps > 500).all()
+    assert all(encode(c, quality) == f for c, f in zip(retried.images, files))
 
 
 def test_the_lattice_polish_moves_an_image_off_its_cell_edges_by_single_gray_levels():

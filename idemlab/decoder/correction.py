@@ -220,24 +220,27 @@ def _polish(search: _Search, moves: int = POLISH_MOVES) -> None:
 
 def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: torch.Tensor,
                     z_symbols: torch.Tensor, margin: float = 0.1, max_steps: int = 500,
-                    learning_rate: float = 1e-3, fallbacks: int = 2, polish_moves: int = POLISH_MOVES,
-                    means: torch.Tensor | float = 0.0) -> Correction:
+                    learning_rate: float = 1e-3, retries: int = 2, fallbacks: int = 2,
+                    polish_moves: int = POLISH_MOVES, means: torch.Tensor | float = 0.0) -> Correction:
     """Return images (n, 3, H, W) in [0, 1], corrected so that their 8-bit versions re-encode to
     the received integer symbols with every latent ``SAFETY`` inside its cell; images that do
     already are returned unchanged. Each round is ``max_steps`` gradient steps and the lattice
-    polish of the 8-bit image; after each round that leaves an image not exact, up to
-    ``fallbacks`` times, the pixels under its failing cells (grown by 8, then 16, ... pixels) are
-    replaced by the MSE reconstruction. An image that never gets there is returned as
-    its first exact iterate (``robust`` False) or its last one (``exact`` False). ``means``: the
-    y means of the received file (``pipeline.y_distribution``), for a mean-scale hyperprior or a context model."""
+    polish of the 8-bit image. An image not exact after a round gets up to ``retries`` more rounds
+    from where it stands (gradient steps that restart after the polish get out of where they
+    stalled), then, up to ``fallbacks`` times, the pixels under its failing cells (grown by 8,
+    then 16, ... pixels) are replaced by the MSE reconstruction before the next round. An image
+    that never gets there is returned as its first exact iterate (``robust`` False) or its last
+    one (``exact`` False). ``means``: the y means of the received file
+    (``pipeline.y_distribution``), for a mean-scale hyperprior or a context model."""
     height, width = images.shape[-2:]
     target = _Target(model, y_symbols, z_symbols, height, width, means)
     with torch.no_grad():
         anchor = model.g_s(y_symbols + means).clamp(0, 1)[..., :height, :width]
     search = _Search(target, images)
     replaced = torch.zeros(len(images), 1, height, width, device=images.device)
-    for fallback in range(fallbacks + 1):
-        if fallback:
+    for round_ in range(retries + fallbacks + 1):
+        fallback = round_ - retries
+        if fallback > 0:
             mask = target.footprint(search.result, dilation=8 * 2 ** (fallback - 1)) * ~search.exact[:, None, None, None]
             search.result = torch.lerp(search.result, anchor, mask)
             search.exact, search.robust = target.check(search.result)

@@ -2,10 +2,10 @@
 
 ``python benchmarks/guidance_sweep.py`` writes results/guidance_sweep.json: sixteen patches of the
 *training* photos (never the test photos), every shipped quality, 100 DDIM steps at ζ in
-{0.1, 0.3, 1, 4} and 100 DDPM steps at ζ in {1, 2, 4, 8}. For each: PSNR of the raw sample and of the MSE decoder, the raw
-sample's y-symbol agreement, the patch SWD (realism) of the raw and the corrected images and the
-MSE decoder's, and what the exact-idempotence correction needed (files made exact, with and
-without MSE pixels). ``choice`` is the rule behind the decoder's default: of the settings whose
+{0.1, 0.3, 1, 4} and 100 DDPM steps at ζ in {1, 2, 4, 8}. For each: PSNR of the raw sample and of
+the MSE decoder, the raw sample's y-symbol agreement, the patch SWD (realism) of the raw and the
+corrected images and the MSE decoder's, and what the exact-idempotence correction needed (files
+made exact, with and without MSE pixels). ``choice`` is the rule behind the decoder's default: of the settings whose
 corrected PSNR stays within 10·log10(2) dB of the MSE decoder at every rate (the distortion bound
 of posterior sampling), the one with the lowest mean corrected SWD over the rates.
 """

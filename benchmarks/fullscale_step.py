@@ -8,11 +8,13 @@ backward), each for one 256×256 image. The networks have the architectures of
 ``google/ddpm-ema-celebahq-256`` (113.7 M parameters) and compressai's ``bmshj2018-hyperprior``
 quality 3; their weights are the cached pre-trained ones where present and random otherwise,
 which changes what the image looks like, not how long a step takes. Multiplying by the paper's
-1000 steps gives the time per image that the book's estimates use.
+1000 steps gives the time per image that the book's estimates use. A run keeps the rows that
+other devices wrote before it (each row names its machine), so one file holds the CPU and the GPU.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -20,7 +22,7 @@ import torch
 from compressai.models import ScaleHyperprior
 from diffusers import DDPMScheduler, UNet2DModel
 
-from common import write
+from common import RESULTS, machine, write
 from idemlab.codec.pipeline import latents, to_padded_tensor
 from idemlab.codec.zoo import zoo_checkpoint_path
 from idemlab.data import held_out_photos
@@ -95,7 +97,7 @@ def main() -> None:
 
     row = {"device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
            "threads": torch.get_num_threads(), "prior_parameters_M": round(sum(p.numel() for p in prior.unet.parameters()) / 1e6, 1),
-           "codec_pretrained": pretrained,
+           "machine": machine(), "codec_pretrained": pretrained,
            "unguided_step_s": seconds(lambda: reverse_diffusion(prior, x_T, 1, "ddpm"), args.repeats, device),
            "dps_step_s": seconds(lambda: reverse_diffusion(prior, x_T, 1, "ddpm", guidance, 1.0), args.repeats, device),
            "correction_step_s": seconds(correct, args.repeats, device)}
@@ -104,7 +106,10 @@ def main() -> None:
     for key in ("unguided_step_s", "dps_step_s", "correction_step_s"):
         row[key] = round(row[key], 3)
     print(row)
-    print(write("fullscale_step", {"image": f"{SIDE}×{SIDE}, batch 1", "rows": [row]}))
+    previous = RESULTS / "fullscale_step.json"
+    rows = json.loads(previous.read_text())["figures"]["rows"] if previous.is_file() else []
+    rows = [other for other in rows if other["device"] != row["device"]] + [row]
+    print(write("fullscale_step", {"image": f"{SIDE}×{SIDE}, batch 1", "rows": rows}))
 
 
 if __name__ == "__main__":

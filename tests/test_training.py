@@ -37,6 +37,19 @@ def test_prior_training_runs_and_resumes_exactly(tmp_path):
         torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=name)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no GPU on this machine")
+def test_a_prior_trained_on_a_gpu_resumes_on_the_cpu_and_is_saved_for_the_cpu(tmp_path):
+    options = dict(batch_size=2, channels=(32, 32), progress=False)
+    on_gpu = train_prior(tmp_path, 10, max_steps=2, device="cuda", **options)
+    assert on_gpu["machine"] == torch.cuda.get_device_name()
+    log = train_prior(tmp_path, 10, max_steps=4, resume=True, device="cpu", **options)
+    assert log["steps"] == 4 and "CPU" in log["machine"]
+    from idemlab.prior import load_prior
+
+    prior = load_prior(tmp_path)
+    assert next(prior.unet.parameters()).device.type == "cpu"
+
+
 def test_a_resumed_codec_run_may_lower_the_learning_rate_and_logs_it(tmp_path):
     from idemlab.codec.train import write_model_card
 

@@ -93,6 +93,7 @@ def test_a_prior_warm_starts_from_a_saved_one_and_its_card_asks_for_the_photos_i
     train_prior(tmp_path / "first", 10, max_steps=1, batch_size=2, channels=(32, 32), progress=False)
     log = train_prior(tmp_path / "second", 10, max_steps=1, batch_size=2, progress=False, init=tmp_path / "first")
     assert log["init"] == str(tmp_path / "first") and log["channels"] == [32, 32]  # the saved prior's architecture
+    assert log["init_training"]["steps"] == 1  # the warm start's own log goes on the model card
     assert tuple(UNet2DModel.from_pretrained(tmp_path / "second").config.block_out_channels) == (32, 32)
     (tmp_path / "second" / "training.json").write_text(
         (tmp_path / "second" / "training.json").read_text().replace('"wallpapers": null', '"wallpapers": ["Kite"]'))

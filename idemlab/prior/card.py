@@ -59,6 +59,21 @@ def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
     return grid
 
 
+def machine_note(log: dict) -> str:
+    """Return where a training run ran, from its log: CPU threads, or the GPU's name."""
+    if "CPU" in log.get("machine", "CPU"):
+        return f"{log.get('threads', '?')} CPU threads ({log.get('machine', 'unknown')})"
+    return f"one {log['machine']}"
+
+
+def run_note(log: dict) -> str:
+    """Return one training run in a phrase: steps, batch, learning rate, time, machine, start, final loss."""
+    start = f"warm-started from `{log['init']}`" if log.get("init") else "from random weights"
+    loss = f"; final loss {log['history'][-1]['loss']:.4f}" if log.get("history") else ""
+    return (f"{log['steps']} steps of batch {log['batch_size']}, AdamW lr {log['lr']}, {log['wall_seconds'] / 60:.1f} min "
+            f"wall on {machine_note(log)}, {start}{loss}")
+
+
 def write_card(directory: Path, prior: Prior, n: int = 256, steps: int = 50, wallpapers: Path | None = None) -> dict:
     """Measure the prior at directory against its own training data (the wallpaper photos must be
     unpacked under ``wallpapers`` if it was trained on them) and write realism.json, samples.png
@@ -80,6 +95,9 @@ def write_card(directory: Path, prior: Prior, n: int = 256, steps: int = 50, wal
     data_option = (f" --data {log['data']}" if log.get("data") else "") + wallpaper_option
     init_option = f" --init {log['init']}" if log.get("init") else ""
     photos = f"{len(images or TRAIN_PHOTOS)} photographs"
+    before = log.get("init_training")  # the warm start's own training log (idemlab.prior.train)
+    earlier = "" if before is None else f"\n- **Before that** (the warm start's own run): {run_note(before)}."
+    minutes = (log["wall_seconds"] + (before or {}).get("wall_seconds", 0)) / 60
     card = f"""# Model card: idemlab small diffusion prior (32×32 RGB)
 
 - **Architecture:** diffusers `UNet2DModel`, channels {tuple(log['channels'])}, one ResNet block per level,
@@ -90,7 +108,7 @@ def write_card(directory: Path, prior: Prior, n: int = 256, steps: int = 50, wal
   (resumable with `--resume`), then `python -m idemlab.prior.card {directory.name}{wallpaper_option}`.
 - **Training:** {log['steps']} steps of batch {log['batch_size']}, AdamW lr {log['lr']} (250 warm-up steps),
   gradient clipping 1, EMA decay {log['ema_decay']} (the EMA weights are shipped), seed {log['seed']};
-  {log['wall_seconds'] / 60:.1f} min wall on {log['threads']} CPU threads ({log['machine']}).
+  {log['wall_seconds'] / 60:.1f} min wall on {machine_note(log)}.{earlier}
 - **Final loss** (ε-MSE, mean of the last 100 steps): {last['loss']:.4f}.
 - **Samples:** `samples.png` (64 of {n} samples, DDIM {steps} steps, seed 0).
 
@@ -104,7 +122,7 @@ each set of {n} images against fresh training crops and against the 114 held-out
 |---|---|---|---|---|
 {rows}
 
-- **Limits:** CPU training on {photos}: the prior knows colours and textures of
+- **Limits:** {minutes:.0f} minutes of training on {photos}: the prior knows colours and textures of
   those photos, not objects. More diverse data and more steps would improve it most.
 """
     (directory / "MODEL_CARD.md").write_text(card)

@@ -60,6 +60,8 @@ def train(out: Path, minutes: float, max_steps: int | None = None, resume: bool 
     log = {"data": None if data is None else str(data), "wallpapers": None if wallpapers is None else list(TRAIN_WALLPAPERS),
            "init": None if init is None else str(init), "steps": 0, "wall_seconds": 0.0, "batch_size": batch_size,
            "lr": lr, "ema_decay": ema_decay, "seed": seed, "channels": list(channels), "history": []}
+    if init is not None and (init / "training.json").is_file():  # the warm start's own log, for the model card
+        log["init_training"] = json.loads((init / "training.json").read_text())
     if resume and checkpoint_path.exists():
         state = torch.load(checkpoint_path, weights_only=False, map_location=device)
         prior.unet.load_state_dict(state["unet"])

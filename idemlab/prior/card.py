@@ -93,7 +93,9 @@ def write_card(directory: Path, prior: Prior, n: int = 256, steps: int = 50, wal
     last = log["history"][-1]
     wallpaper_option = " --wallpapers DIR" if log.get("wallpapers") else ""
     data_option = (f" --data {log['data']}" if log.get("data") else "") + wallpaper_option
-    init_option = f" --init {log['init']}" if log.get("init") else ""
+    init_option = f" --init {log['init']}" if log.get("init") else f" --channels {','.join(map(str, log['channels']))}"
+    init_option += f" --batch-size {log['batch_size']} --lr {log['lr']:g}"
+    init_option += "" if "CPU" in log.get("machine", "CPU") else " --device cuda"
     photos = f"{len(images or TRAIN_PHOTOS)} photographs"
     before = log.get("init_training")  # the warm start's own training log (idemlab.prior.train)
     earlier = "" if before is None else f"\n- **Before that** (the warm start's own run): {run_note(before)}."

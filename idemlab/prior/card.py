@@ -59,11 +59,16 @@ def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
     return grid
 
 
+def trained_on_gpu(log: dict) -> bool:
+    """Return whether a training run's log names a GPU as its machine (idemlab.prior.train)."""
+    return "CPU" not in log.get("machine", "CPU")
+
+
 def machine_note(log: dict) -> str:
     """Return where a training run ran, from its log: CPU threads, or the GPU's name."""
-    if "CPU" in log.get("machine", "CPU"):
-        return f"{log.get('threads', '?')} CPU threads ({log.get('machine', 'unknown')})"
-    return f"one {log['machine']}"
+    if trained_on_gpu(log):
+        return f"one {log['machine']}"
+    return f"{log.get('threads', '?')} CPU threads ({log.get('machine', 'unknown')})"
 
 
 def run_note(log: dict) -> str:
@@ -95,7 +100,7 @@ def write_card(directory: Path, prior: Prior, n: int = 256, steps: int = 50, wal
     data_option = (f" --data {log['data']}" if log.get("data") else "") + wallpaper_option
     init_option = f" --init {log['init']}" if log.get("init") else f" --channels {','.join(map(str, log['channels']))}"
     init_option += f" --batch-size {log['batch_size']} --lr {log['lr']:g}"
-    init_option += "" if "CPU" in log.get("machine", "CPU") else " --device cuda"
+    init_option += " --device cuda" if trained_on_gpu(log) else ""
     photos = f"{len(images or TRAIN_PHOTOS)} photographs"
     before = log.get("init_training")  # the warm start's own training log (idemlab.prior.train)
     earlier = "" if before is None else f"\n- **Before that** (the warm start's own run): {run_note(before)}."

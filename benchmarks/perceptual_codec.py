@@ -48,8 +48,7 @@ def whole_photos(settings: PerceptualSettings, wallpapers: Path | None) -> dict:
         folder.mkdir()
         for name, photo in photos.items():
             Image.fromarray(photo).save(folder / f"{name}.png")
-        plan = Plan(folder, Path(root) / "out", tuple(sorted(QUALITY_LAMBDAS)), "small-hyperprior", None,
-                    settings.steps, settings.sampler, 0, settings.zeta)
+        plan = Plan(folder, Path(root) / "out", tuple(sorted(QUALITY_LAMBDAS)), "small-hyperprior", None, settings, 0)
         return {"summary": run(plan, progress=False), "rows": read_rows(plan.out)}
 
 

@@ -4,7 +4,8 @@
 a few of the wallpaper photographs the models were trained on (never the held-out ones), shrunk to
 the size at which the benchmarks measure whole photos, each coded as one file at the given
 qualities and decoded through the code of ``idemlab evaluate`` with the perceptual decoder at each
-ζ (100 DDPM steps). Per (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and
+ζ (100 DDPM steps). ``--constraint`` and ``--schedule`` choose the guidance loss and how ζ moves
+over the steps (``PerceptualSettings``); ``--device cuda`` samples on a GPU. Per (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and
 their gap, patch SWD of both, byte-identical and MSE-fallback shares, seconds per image.
 ``--prior DIR`` measures another prior (e.g. a candidate under ``training/``) and ``--name`` the
 JSON it writes. The tile sweep (``guidance_sweep.py``) chose ζ on 32×32 patches; on whole photos
@@ -19,6 +20,9 @@ from PIL import Image
 
 from common import THREADS, WALLPAPER_SIDE, write
 from idemlab import wallpapers
+from idemlab.decoder import PerceptualSettings
+from idemlab.decoder.constraints import CONSTRAINTS
+from idemlab.decoder.perceptual import ZETA_SCHEDULES
 from idemlab.evaluate_folder import Plan, run
 
 
@@ -28,6 +32,9 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=3, help="how many training photographs (spread over the packages)")
     parser.add_argument("--zetas", type=float, nargs="+", default=[2.0, 4.0, 8.0])
     parser.add_argument("--qualities", type=int, nargs="+", default=[3, 7])
+    parser.add_argument("--constraint", choices=CONSTRAINTS, default="image")
+    parser.add_argument("--schedule", choices=ZETA_SCHEDULES, default="constant", help="how ζ moves over the steps")
+    parser.add_argument("--device", default="cpu")
     parser.add_argument("--prior", default=None, help="a prior folder (default: the shipped prior)")
     parser.add_argument("--name", default="whole_photo_sweep")
     args = parser.parse_args()
@@ -40,8 +47,9 @@ def main() -> None:
         for name, photo in zip(names, wallpapers.load(args.wallpapers, names, max_side=WALLPAPER_SIDE)):
             Image.fromarray(photo).save(folder / f"{name}.png")
         for zeta in args.zetas:
+            settings = PerceptualSettings(constraint=args.constraint, zeta=zeta, zeta_schedule=args.schedule)
             plan = Plan(folder, Path(root) / f"zeta-{zeta}", tuple(args.qualities), "small-hyperprior", args.prior,
-                        100, "ddpm", 0, zeta)
+                        settings, 0, device=args.device)
             for quality, rate in run(plan, progress=False)["rates"].items():
                 rows.append({"zeta": zeta, "quality": int(quality), "bpp": round(rate["bpp"], 3),
                              "psnr_mse_db": round(rate["psnr_mse"], 2), "psnr_perceptual_db": round(rate["psnr_perceptual"], 2),
@@ -50,8 +58,10 @@ def main() -> None:
                              "byte_identical_%": rate["byte_identical_%"], "with_mse_fallback_%": rate["with_mse_fallback_%"],
                              "seconds_per_image": round(rate["seconds_per_image"], 1)})
                 print(rows[-1], flush=True)
-    print(write(args.name, {"prior": args.prior or "shipped", "photos": list(names), "side": WALLPAPER_SIDE,
-                            "sampler": "100 DDPM steps", "rows": rows}))
+            path = write(args.name, {"prior": args.prior or "shipped", "photos": list(names), "side": WALLPAPER_SIDE,
+                                     "sampler": "100 DDPM steps", "constraint": args.constraint,
+                                     "schedule": args.schedule, "device": args.device, "rows": rows})  # after each ζ
+    print(path)
 
 
 if __name__ == "__main__":

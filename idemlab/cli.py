@@ -115,8 +115,8 @@ def evaluate_command(args: argparse.Namespace) -> None:
     from idemlab.decoder import PerceptualSettings
 
     settings = PerceptualSettings(**_chosen(args, "steps", "sampler"))
-    plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, settings.steps,
-                settings.sampler, args.seed, settings.zeta, device=args.device, inception=args.inception)
+    plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, settings, args.seed,
+                device=args.device, inception=args.inception)
     summary = run(plan)
     for quality, rate in summary.get("rates", {}).items():
         webp = "—" if rate["psnr_webp_same_bytes"] is None else f"{rate['psnr_webp_same_bytes']:.2f}"
@@ -215,7 +215,7 @@ def parser() -> argparse.ArgumentParser:
     encode.add_argument("image", type=Path)
     encode.add_argument("-o", "--output", type=Path, required=True)
     _add_codec_option(encode)
-    encode.add_argument("--quality", type=int, default=3, help="quality level of the codec (small: 1, 3, 5, 7; zoo: 1–8)")
+    encode.add_argument("--quality", type=int, default=3, help="quality level of the codec (small: 0, 1, 3, 5, 7; zoo: 1–8)")
     _add_output_options(encode)
     encode.set_defaults(run=encode_command)
     decode = commands.add_parser("decode", help="decompress a .idem file into a PNG")

@@ -8,6 +8,7 @@ Under ``torchrun`` each rank takes the GPU of its ``LOCAL_RANK``.
 from __future__ import annotations
 
 import os
+import platform
 
 import torch
 
@@ -41,3 +42,22 @@ def resolve_device(name: str | torch.device | None = "auto") -> torch.device:
 def distributed_backend(device: torch.device) -> str:
     """Return torch.distributed's backend for ranks on this kind of device: nccl on GPUs, gloo on CPUs."""
     return "nccl" if device.type == "cuda" else "gloo"
+
+
+def machine_name(device: torch.device) -> str:
+    """Return the name a training log records for where it ran: the GPU's, or the CPU's."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{platform.machine()} CPU, {platform.processor() or 'unknown'}"
+
+
+def trained_on_gpu(log: dict) -> bool:
+    """Return whether a training log (``machine``, as ``machine_name`` writes it) names a GPU."""
+    return "CPU" not in log.get("machine", "CPU")
+
+
+def machine_note(log: dict) -> str:
+    """Return where a training run ran, from its log: CPU threads, or the GPU's name."""
+    if trained_on_gpu(log):
+        return f"one {log['machine']}"
+    return f"{log.get('threads', '?')} CPU threads ({log.get('machine', 'unknown')})"

@@ -21,10 +21,14 @@ import warnings
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from idemlab.errors import IdemlabError, InexactWarning
+
+if TYPE_CHECKING:  # the decoder (and torch) load only when a plan runs
+    from idemlab.decoder import PerceptualSettings
 
 IMAGES_FILE, SUMMARY_FILE, FIGURE_FILE = "images.jsonl", "summary.json", "summary.png"
 BASELINES = ("jpeg", "webp")  # Pillow's, at the largest quality whose file is no larger than ours
@@ -39,10 +43,8 @@ class Plan:
     qualities: tuple[int, ...]
     codec: str
     prior: str | None
-    steps: int
-    sampler: str
+    settings: PerceptualSettings
     seed: int
-    zeta: float = 1.0
     device: str = "cpu"
     inception: bool = False  # FID and KID of each set too (idemlab.fid; the full-scale path)
 
@@ -90,7 +92,7 @@ def evaluate_image(path: Path, quality: int, plan: Plan, prior) -> dict:
     """Return the row of one image at one quality; an unreadable image gives a row with ``error``."""
     from idemlab.baselines import at_most
     from idemlab.codec.pipeline import decode, encode
-    from idemlab.decoder import PerceptualSettings, perceptual_decode
+    from idemlab.decoder import perceptual_decode
     from idemlab.images import png_bytes, read_image
     from idemlab.metrics import psnr
 
@@ -103,10 +105,9 @@ def evaluate_image(path: Path, quality: int, plan: Plan, prior) -> dict:
     data = encode(image, quality, codec=plan.codec)
     mse_image = decode(data)
     seed = image_seed(plan.seed, path.name, quality)
-    settings = PerceptualSettings(steps=plan.steps, sampler=plan.sampler, zeta=plan.zeta)
     with warnings.catch_warnings():  # the row records what the warning would say
         warnings.simplefilter("ignore", InexactWarning)
-        result = perceptual_decode([data], seed, settings, prior, device=plan.device)
+        result = perceptual_decode([data], seed, plan.settings, prior, device=plan.device)
     perceptual = result.images[0]
     pixels = image.shape[0] * image.shape[1]
     row.update(height=image.shape[0], width=image.shape[1], bytes=len(data), bpp=8 * len(data) / pixels,
@@ -188,7 +189,7 @@ def run(plan: Plan, progress: bool = True) -> dict:
     plan = replace(plan, device=str(ranks.device))  # "auto" and "cuda" made this rank's own device
     rounds = -(-len(pending) // ranks.world)
     if ranks.rank == 0:
-        print(f"{len(images)} images × {len(plan.qualities)} rates × {plan.steps} {plan.sampler} steps: "
+        print(f"{len(images)} images × {len(plan.qualities)} rates × {plan.settings.steps} {plan.settings.sampler} steps: "
               f"{len(pending)} to evaluate ({len(done)} already in {plan.out / IMAGES_FILE}) on {ranks.world} "
               f"process{'es' if ranks.world > 1 else ''} ({ranks.device.type})", flush=True)
     bar, estimated = tqdm(total=rounds, disable=not progress or ranks.rank != 0, unit="round"), False

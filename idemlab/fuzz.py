@@ -173,9 +173,10 @@ def fuzz(cases: list[tuple[str, bytes]], time_limit: float = 5.0, memory_limit_m
 def _serve() -> None:
     """Worker loop: read length-prefixed files on stdin, decode each, answer one JSON line."""
     from idemlab.codec.pipeline import codec_for, decode
+    from idemlab.codec.registry import family
     from idemlab.errors import IdemlabError
 
-    for quality in (1, 3, 5, 7):
+    for quality in family(1).qualities:
         codec_for(1, quality)
     clear_peak = f"/proc/{os.getpid()}/clear_refs"
     print("ready", flush=True)

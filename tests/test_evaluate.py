@@ -10,6 +10,7 @@ from PIL import Image
 
 from idemlab.cli import main
 from idemlab.data import load_photo
+from idemlab.decoder import PerceptualSettings
 from idemlab.evaluate_folder import IMAGES_FILE, Plan, read_rows, run
 from test_prior import tiny_prior
 
@@ -70,7 +71,8 @@ def test_a_killed_run_resumes_where_it_stopped(folder, monkeypatch):
     from idemlab import evaluate_folder
 
     out = folder / "resumed"
-    plan = Plan(folder / "images", out, (1, 3), "small-hyperprior", str(folder / "prior"), 2, "ddim", 0)
+    plan = Plan(folder / "images", out, (1, 3), "small-hyperprior", str(folder / "prior"),
+                PerceptualSettings(steps=2, sampler="ddim"), 0)
     real, calls = evaluate_folder.evaluate_image, []
 
     def killed_on_the_fourth(*args):

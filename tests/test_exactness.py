@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from idemlab.codec.pipeline import SMALL_HYPERPRIOR, codec_for, decode, encode, latents, symbols
+from idemlab.codec.registry import family
 from idemlab.data import held_out_photos
 from idemlab.decoder import PerceptualSettings, make_idempotent, perceptual_decode
 from idemlab.decoder.constraints import as_encoder_input
@@ -23,7 +24,7 @@ from idemlab.decoder.correction import SAFETY
 
 GOLDEN = Path(__file__).with_name("golden.json")
 UPDATE = os.environ.get("IDEMLAB_UPDATE_GOLDEN") == "1"
-QUALITIES = (1, 3, 5, 7)
+QUALITIES = family(SMALL_HYPERPRIOR).qualities
 SIZES = ((1, 1), (37, 53), (50, 75), (150, 100))
 
 

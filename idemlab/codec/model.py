@@ -17,8 +17,9 @@ from torch import nn
 
 from idemlab.errors import IdemlabError
 
-# rate parameter λ per quality level: compressai's MSE λ for bmshj2018 qualities 1, 3, 5, 7
-QUALITY_LAMBDAS = {1: 0.0018, 3: 0.0067, 5: 0.0250, 7: 0.0932}
+# rate parameter λ per quality level: compressai's MSE λ for bmshj2018 qualities 1, 3, 5, 7, and
+# below compressai's lowest a quality 0 at λ/9 of quality 1, for rates near 0.05 bpp
+QUALITY_LAMBDAS = {0: 0.0002, 1: 0.0018, 3: 0.0067, 5: 0.0250, 7: 0.0932}
 
 
 class SmallScaleHyperprior(ScaleHyperprior):

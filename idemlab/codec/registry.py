@@ -68,7 +68,7 @@ def codec_for(key: int | str, quality: int, device: str = "cpu") -> ScaleHyperpr
     return f.load(quality).eval().requires_grad_(False).to(device)
 
 
-@register(1, "small-hyperprior", (1, 3, 5, 7), y_factor=8)
+@register(1, "small-hyperprior", (0, 1, 3, 5, 7), y_factor=8)
 def _small(quality: int) -> ScaleHyperprior:
     from idemlab.codec.model import load_shipped_codec
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from tqdm import tqdm
 
 from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, likelihood_bits, load_codec
 from idemlab.data import PatchSampler, held_out_patches, to_tensor, training_data_note, training_images
+from idemlab.devices import machine_name, machine_note, resolve_device, trained_on_gpu
 from idemlab.errors import IdemlabError, report
 from idemlab.wallpapers import TRAIN as TRAIN_WALLPAPERS
 
@@ -56,18 +56,23 @@ def current(log: dict, key: str):
 
 def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: float = 5e-4, seed: int = 0,
           data: Path | None = None, size: int = 32, max_steps: int | None = None, init: Path | None = None,
-          resume: bool = False, wallpapers: Path | None = None, checkpoint_minutes: float = 5.0) -> dict:
+          resume: bool = False, wallpapers: Path | None = None, checkpoint_minutes: float = 5.0,
+          device: str = "cpu") -> dict:
     """Train one rate until ``minutes`` of wall time (summed over resumed runs) or ``max_steps`` on
     size×size crops of the package photos (plus the wallpaper photos, or the images in the folder
     ``data``); start from the codec at ``init`` (warm start) or continue from out/checkpoint.pt
-    (``resume``); return the training log written to out."""
+    (``resume``); return the training log written to out. ``device`` is where the network trains
+    (crops are cut on the CPU); a checkpoint resumes on either, and the saved codec is the CPU's,
+    whose integer tables code every file."""
     out.mkdir(parents=True, exist_ok=True)
     checkpoint_path = out / "checkpoint.pt"
     torch.manual_seed(seed)
     lmbda = QUALITY_LAMBDAS[quality]
+    device = resolve_device(device)
     model = SmallScaleHyperprior()
     if init is not None:
         model.load_state_dict(torch.load(init, map_location="cpu", weights_only=True)["state_dict"])
+    model.to(device)
     criterion = RateDistortionLoss(lmbda=lmbda)
     main_params = [p for n, p in model.named_parameters() if not n.endswith(".quantiles")]
     aux_params = [p for n, p in model.named_parameters() if n.endswith(".quantiles")]
@@ -80,7 +85,7 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
            "init": None if init is None else str(init), "wall_seconds": 0.0, "command": COMMAND + sys.argv[1:], "history": []}
     log = fresh_log
     if resume and checkpoint_path.exists():
-        state = torch.load(checkpoint_path, weights_only=False)
+        state = torch.load(checkpoint_path, weights_only=False, map_location=device)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         aux_optimizer.load_state_dict(state["aux_optimizer"])
@@ -105,7 +110,7 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
         model.train()
         for group in optimizer.param_groups:  # linear warm-up, which also keeps a warm start's first steps small
             group["lr"] = lr * min(1.0, (log["steps"] + 1) / 500)
-        x = to_tensor(sampler.sample(batch_size))
+        x = to_tensor(sampler.sample(batch_size)).to(device)
         optimizer.zero_grad()
         aux_optimizer.zero_grad()
         losses = criterion(model(x), x)
@@ -128,10 +133,10 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
         progress.update()
     progress.close()
     save_checkpoint()
-    model.update(force=True)
+    model.cpu().update(force=True)  # the entropy coder's tables, built where files are coded
     save_codec(model, out / "model.pt")
     log |= {"threads": torch.get_num_threads(),  # the test measures the model as saved, fp16 weights and all
-            "machine": f"{platform.machine()} CPU, {platform.processor() or 'unknown'}",
+            "machine": machine_name(device),
             "test": evaluate(load_codec(out / "model.pt"), test)}
     (out / "training.json").write_text(json.dumps(log, indent=1))
     return log
@@ -157,11 +162,11 @@ def write_model_card(out: Path) -> Path:
 - **Data:** {data}.
 - **Command:** `{command}` (resumed runs: `--resume`)
 - **Training:** {log['steps']} steps of batch {log['batch_size']}, Adam lr {log['lr']}, seed {log['seed']}{changes},
-  {log['wall_seconds'] / 60:.1f} min wall on {log['threads']} CPU thread(s) ({log['machine']}).
+  {log['wall_seconds'] / 60:.1f} min wall on {machine_note(log)}.
 - **Final training batch:** loss {last['loss']:.4f}, bpp {last['bpp']:.3f}, MSE {last['mse']:.5f}, aux {last['aux']:.1f}.
 - **Test (114 tiles of 32×32 from the held-out photos at 1/2 scale):** estimated {test['estimated_bpp']:.3f} bpp,
   entropy-coded strings {test['strings_bpp']:.3f} bpp (without any file header), PSNR {test['psnr_db']:.2f} dB.
-- **Limits:** a small model trained on a CPU: a teaching model, not a competitive codec.
+- **Limits:** a small model trained {"briefly on a GPU" if trained_on_gpu(log) else "on a CPU"}: a teaching model, not a competitive codec.
 """
     path = out / "MODEL_CARD.md"
     path.write_text(card)
@@ -182,9 +187,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None, help="a folder of your own images (default: the package photos)")
     parser.add_argument("--wallpapers", type=Path, default=None,
                         help="also train on the wallpaper photos unpacked here (idemlab.wallpapers.fetch)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (a GPU when there is one)")
     args = parser.parse_args()
     log = train(args.quality, args.minutes, args.out, args.batch_size, args.lr, data=args.data, size=args.size,
-                max_steps=args.steps, init=args.init, resume=args.resume, wallpapers=args.wallpapers)
+                max_steps=args.steps, init=args.init, resume=args.resume, wallpapers=args.wallpapers,
+                device=args.device)
     write_model_card(args.out)
     print(json.dumps(log["test"]))
 

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from idemlab.data import TRAIN_PHOTOS, PatchSampler, held_out_patches, to_uint8, training_data_note, training_images
+from idemlab.devices import machine_note, trained_on_gpu
 from idemlab.errors import IdemlabError, report
 from idemlab.prior.load import load_prior
 from idemlab.prior.model import Prior
@@ -57,18 +58,6 @@ def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
         r, c = divmod(k, columns)
         grid[2 + r * (height + 2): 2 + r * (height + 2) + height, 2 + c * (width + 2): 2 + c * (width + 2) + width] = image
     return grid
-
-
-def trained_on_gpu(log: dict) -> bool:
-    """Return whether a training run's log names a GPU as its machine (idemlab.prior.train)."""
-    return "CPU" not in log.get("machine", "CPU")
-
-
-def machine_note(log: dict) -> str:
-    """Return where a training run ran, from its log: CPU threads, or the GPU's name."""
-    if trained_on_gpu(log):
-        return f"one {log['machine']}"
-    return f"{log.get('threads', '?')} CPU threads ({log.get('machine', 'unknown')})"
 
 
 def run_note(log: dict) -> str:

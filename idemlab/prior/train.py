@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from diffusers.training_utils import EMAModel
 from tqdm import tqdm
 
 from idemlab.data import PatchSampler, to_tensor, training_images
-from idemlab.devices import resolve_device
+from idemlab.devices import machine_name, resolve_device
 from idemlab.errors import IdemlabError, report
 from idemlab.prior.model import Prior, small_unet, training_scheduler
 from idemlab.wallpapers import TRAIN as TRAIN_WALLPAPERS
@@ -105,8 +104,7 @@ def train(out: Path, minutes: float, max_steps: int | None = None, resume: bool 
     bar.close()
     log["wall_seconds"] = round(time.time() - start, 1)
     log["threads"] = torch.get_num_threads()
-    log["machine"] = (torch.cuda.get_device_name(device) if device.type == "cuda"
-                      else f"{platform.machine()} CPU, {platform.processor() or 'unknown'}")
+    log["machine"] = machine_name(device)
     save_checkpoint()
     ema.copy_to(prior.unet.parameters())
     prior.unet.to("cpu")

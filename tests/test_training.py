@@ -50,6 +50,28 @@ def test_a_prior_trained_on_a_gpu_resumes_on_the_cpu_and_is_saved_for_the_cpu(tm
     assert next(prior.unet.parameters()).device.type == "cpu"
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no GPU on this machine")
+def test_a_codec_trained_on_a_gpu_resumes_on_the_cpu_and_codes_files_there(tmp_path):
+    from idemlab.codec.model import load_codec
+    from idemlab.codec.train import write_model_card
+
+    on_gpu = train_codec(0, 10, tmp_path, batch_size=2, max_steps=2, device="cuda")
+    assert on_gpu["machine"] == torch.cuda.get_device_name()
+    assert f"on one {torch.cuda.get_device_name()}" in write_model_card(tmp_path).read_text()
+    log = train_codec(0, 10, tmp_path, batch_size=2, max_steps=4, resume=True, device="cpu")
+    assert log["steps"] == 4 and "CPU" in log["machine"]
+    model = load_codec(tmp_path / "model.pt")
+    assert next(model.parameters()).device.type == "cpu" and model.compress(torch.rand(1, 3, 32, 32))["strings"]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_codec_training_on_a_gpu_that_is_not_there_is_refused_in_one_sentence(tmp_path):
+    from idemlab.errors import IdemlabError
+
+    with pytest.raises(IdemlabError, match="torch sees no CUDA GPU here"):
+        train_codec(0, 10, tmp_path, batch_size=2, max_steps=2, device="cuda")
+
+
 def test_a_resumed_codec_run_may_lower_the_learning_rate_and_logs_it(tmp_path):
     from idemlab.codec.train import write_model_card
 

@@ -166,7 +166,7 @@ def write_model_card(out: Path) -> Path:
 - **Final training batch:** loss {last['loss']:.4f}, bpp {last['bpp']:.3f}, MSE {last['mse']:.5f}, aux {last['aux']:.1f}.
 - **Test (114 tiles of 32×32 from the held-out photos at 1/2 scale):** estimated {test['estimated_bpp']:.3f} bpp,
   entropy-coded strings {test['strings_bpp']:.3f} bpp (without any file header), PSNR {test['psnr_db']:.2f} dB.
-- **Limits:** a small model trained {"briefly on a GPU" if trained_on_gpu(log) else "on a CPU"}: a teaching model, not a competitive codec.
+- **Limits:** a small model trained on {"a GPU" if trained_on_gpu(log) else "a CPU"}: a teaching model, not a competitive codec.
 """
     path = out / "MODEL_CARD.md"
     path.write_text(card)

@@ -29,3 +29,17 @@ def write(name: str, figures: dict) -> Path:
     path.write_text(json.dumps({"command": " ".join([Path(sys.executable).name] + sys.argv),
                                 "machine": machine(), "figures": figures}, indent=1))
     return path
+
+
+def held_out_whole_photos(wallpapers: Path | None) -> dict:
+    """Return the held-out photos the benchmarks code whole, by name: the package photos at 1/4
+    scale and, with the folder ``idemlab.wallpapers.fetch`` unpacked, the held-out wallpapers."""
+    from idemlab.data import TEST_PHOTOS, held_out_photos
+
+    photos = dict(zip(TEST_PHOTOS, held_out_photos(factor=4.0)))
+    if wallpapers is not None:
+        from idemlab import wallpapers as extra
+
+        photos |= {f"wallpaper-{name}": photo
+                   for name, photo in zip(extra.TEST, extra.load(wallpapers, extra.TEST, max_side=WALLPAPER_SIDE))}
+    return photos

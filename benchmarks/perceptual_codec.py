@@ -24,9 +24,9 @@ from PIL import Image
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from common import RESULTS, THREADS, WALLPAPER_SIDE, write
+from common import RESULTS, THREADS, held_out_whole_photos, write
 from idemlab.codec import QUALITY_LAMBDAS
-from idemlab.data import TEST_PHOTOS, held_out_photos
+from idemlab.data import held_out_photos
 from idemlab.decoder import PerceptualSettings
 from idemlab.evaluate_folder import Plan, read_rows, run
 from idemlab.evaluation import evaluate_rate
@@ -37,12 +37,7 @@ from idemlab.prior import load_prior
 def whole_photos(settings: PerceptualSettings, wallpapers: Path | None) -> dict:
     """Evaluate each held-out photo as one file at every rate with the code of ``idemlab evaluate``;
     return its summary and rows."""
-    photos = dict(zip(TEST_PHOTOS, held_out_photos(factor=4.0)))
-    if wallpapers is not None:
-        from idemlab import wallpapers as extra
-
-        photos |= {f"wallpaper-{name}": photo
-                   for name, photo in zip(extra.TEST, extra.load(wallpapers, extra.TEST, max_side=WALLPAPER_SIDE))}
+    photos = held_out_whole_photos(wallpapers)
     with tempfile.TemporaryDirectory() as root:
         folder = Path(root) / "photos"
         folder.mkdir()

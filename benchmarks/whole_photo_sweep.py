@@ -4,12 +4,15 @@
 a few of the wallpaper photographs the models were trained on (never the held-out ones), shrunk to
 the size at which the benchmarks measure whole photos, each coded as one file at the given
 qualities and decoded through the code of ``idemlab evaluate`` with the perceptual decoder at each
-ζ (100 DDPM steps). ``--constraint`` and ``--schedule`` choose the guidance loss and how ζ moves
-over the steps (``PerceptualSettings``); ``--device cuda`` samples on a GPU. Per (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and
+ζ (100 DDPM steps, or ``--steps``). ``--constraint`` and ``--schedule`` choose the guidance loss
+and how ζ moves over the steps (``PerceptualSettings``); ``--device cuda`` samples on a GPU. Per (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and
 their gap, patch SWD of both, byte-identical and MSE-fallback shares, seconds per image.
 ``--prior DIR`` measures another prior (e.g. a candidate under ``training/``) and ``--name`` the
 JSON it writes. The tile sweep (``guidance_sweep.py``) chose ζ on 32×32 patches; on whole photos
 the raw sample misses many more of the file's symbols, so the choice is checked here.
+``--held-out`` decodes the held-out photos of ``perceptual_codec.py`` instead (needs
+``--wallpapers`` too): a check of a setting chosen on the training photographs, never a place to
+choose one.
 """
 import argparse
 import tempfile
@@ -18,7 +21,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from common import THREADS, WALLPAPER_SIDE, write
+from common import THREADS, WALLPAPER_SIDE, held_out_whole_photos, write
 from idemlab import wallpapers
 from idemlab.decoder import PerceptualSettings
 from idemlab.decoder.constraints import CONSTRAINTS
@@ -29,25 +32,31 @@ from idemlab.evaluate_folder import Plan, run
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wallpapers", type=Path, required=True, help="the wallpaper photos unpacked here")
+    parser.add_argument("--held-out", action="store_true", help="the held-out photos instead (to check a choice)")
     parser.add_argument("--photos", type=int, default=3, help="how many training photographs (spread over the packages)")
     parser.add_argument("--zetas", type=float, nargs="+", default=[2.0, 4.0, 8.0])
     parser.add_argument("--qualities", type=int, nargs="+", default=[3, 7])
     parser.add_argument("--constraint", choices=CONSTRAINTS, default="image")
     parser.add_argument("--schedule", choices=ZETA_SCHEDULES, default="constant", help="how ζ moves over the steps")
+    parser.add_argument("--steps", type=int, default=PerceptualSettings.steps, help="DDPM steps (network evaluations)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--prior", default=None, help="a prior folder (default: the shipped prior)")
     parser.add_argument("--name", default="whole_photo_sweep")
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
-    names = wallpapers.TRAIN[::max(1, len(wallpapers.TRAIN) // args.photos)][:args.photos]
+    if args.held_out:
+        photos = held_out_whole_photos(args.wallpapers)
+    else:
+        names = wallpapers.TRAIN[::max(1, len(wallpapers.TRAIN) // args.photos)][:args.photos]
+        photos = dict(zip(names, wallpapers.load(args.wallpapers, names, max_side=WALLPAPER_SIDE)))
     rows = []
     with tempfile.TemporaryDirectory() as root:
         folder = Path(root) / "photos"
         folder.mkdir()
-        for name, photo in zip(names, wallpapers.load(args.wallpapers, names, max_side=WALLPAPER_SIDE)):
+        for name, photo in photos.items():
             Image.fromarray(photo).save(folder / f"{name}.png")
         for zeta in args.zetas:
-            settings = PerceptualSettings(constraint=args.constraint, zeta=zeta, zeta_schedule=args.schedule)
+            settings = PerceptualSettings(steps=args.steps, constraint=args.constraint, zeta=zeta, zeta_schedule=args.schedule)
             plan = Plan(folder, Path(root) / f"zeta-{zeta}", tuple(args.qualities), "small-hyperprior", args.prior,
                         settings, 0, device=args.device)
             for quality, rate in run(plan, progress=False)["rates"].items():
@@ -58,8 +67,8 @@ def main() -> None:
                              "byte_identical_%": rate["byte_identical_%"], "with_mse_fallback_%": rate["with_mse_fallback_%"],
                              "seconds_per_image": round(rate["seconds_per_image"], 1)})
                 print(rows[-1], flush=True)
-            path = write(args.name, {"prior": args.prior or "shipped", "photos": list(names), "side": WALLPAPER_SIDE,
-                                     "sampler": "100 DDPM steps", "constraint": args.constraint,
+            path = write(args.name, {"prior": args.prior or "shipped", "photos": list(photos), "held_out": args.held_out,
+                                     "side": WALLPAPER_SIDE, "sampler": f"{args.steps} DDPM steps", "constraint": args.constraint,
                                      "schedule": args.schedule, "device": args.device, "rows": rows})  # after each ζ
     print(path)
 

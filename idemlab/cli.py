@@ -78,7 +78,7 @@ def decode_command(args: argparse.Namespace) -> None:
         header = unpack(data)
         settings = PerceptualSettings.paper(header.height, header.width)
     else:
-        settings = PerceptualSettings(**_chosen(args, "steps", "sampler"))
+        settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler"))
     result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True,
                                max_pixels=args.max_pixels, device=device)
     correction = result.correction
@@ -95,7 +95,7 @@ def decode_command(args: argparse.Namespace) -> None:
     if correction.replaced[0] > 0:
         exact += f" ({100 * correction.replaced[0]:.1f} % of pixels taken from the MSE reconstruction)"
     print(f"{args.output}: decoded with the perceptual decoder ({settings.sampler}, {settings.steps} steps, "
-          f"seed {args.seed}); re-encodes to the same file: {exact}")
+          f"ζ {settings.zeta:g}, seed {args.seed}); re-encodes to the same file: {exact}")
 
 
 def evaluate_command(args: argparse.Namespace) -> None:
@@ -114,7 +114,7 @@ def evaluate_command(args: argparse.Namespace) -> None:
         require_inception()  # before hours of decoding, not after
     from idemlab.decoder import PerceptualSettings
 
-    settings = PerceptualSettings(**_chosen(args, "steps", "sampler"))
+    settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler"))
     plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, settings, args.seed,
                 device=args.device, inception=args.inception)
     summary = run(plan)
@@ -165,6 +165,13 @@ def _seed(text: str) -> int:
     return seed
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -187,6 +194,9 @@ def _add_perceptual_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--seed", type=_seed, default=0, help="perceptual: which of the plausible images (0 to 2⁶³−1)")
     command.add_argument("--steps", type=_positive, default=None,
                          help="perceptual: sampler steps (= network evaluations; default: the decoder's, 100)")
+    command.add_argument("--zeta", type=_positive_float, default=None,
+                         help="perceptual: the guidance step ζ of each sampler step (default: the decoder's, 2); "
+                              "with more --steps, a proportionally smaller ζ keeps the same total pull")
     command.add_argument("--sampler", choices=["ddim", "ddpm"], default=None,
                          help="perceptual: the reverse process (default: the decoder's, ddpm)")
     command.add_argument("--prior", default=None, help="perceptual: a prior folder or hub id (default: the shipped one)")

@@ -92,6 +92,23 @@ def test_perceptual_decode_refuses_zero_steps(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == "idemlab: error: argument --steps: must be at least 1, not 0"
 
 
+def test_perceptual_decode_takes_the_guidance_step_and_refuses_a_non_positive_one(tmp_path, capsys, monkeypatch):
+    import idemlab.decoder as decoder
+
+    used = []
+    real = decoder.perceptual_decode
+    monkeypatch.setattr(decoder, "perceptual_decode", lambda files, seed, settings, *a, **k: used.append(settings)
+                        or real(files, seed, settings, *a, **k))
+    Image.fromarray(held_out_patches()[7][:16, :16]).save(tmp_path / "x.png")
+    main(["encode", str(tmp_path / "x.png"), "-o", str(tmp_path / "x.idem")])
+    decode = ["decode", str(tmp_path / "x.idem"), "-o", str(tmp_path / "y.png"), "--mode", "perceptual", "--steps", "3"]
+    assert main(decode + ["--zeta", "0.5", "--allow-inexact"]) == 0
+    assert used == [decoder.PerceptualSettings(steps=3, zeta=0.5)]
+    assert "(ddpm, 3 steps, ζ 0.5, seed 0)" in capsys.readouterr().out
+    assert main(decode + ["--zeta", "0"]) == 1
+    assert capsys.readouterr().err.strip() == "idemlab: error: argument --zeta: must be positive, not 0"
+
+
 @pytest.mark.parametrize("module", ["idemlab.codec.train", "idemlab.prior.train"])
 def test_a_training_command_refuses_a_bad_data_folder_in_one_line(tmp_path, module):
     import subprocess

@@ -5,8 +5,9 @@ a few of the wallpaper photographs the models were trained on (never the held-ou
 the size at which the benchmarks measure whole photos, each coded as one file at the given
 qualities and decoded through the code of ``idemlab evaluate`` with the perceptual decoder at each
 ζ (100 DDPM steps, or ``--steps``). ``--constraint`` and ``--schedule`` choose the guidance loss
-and how ζ moves over the steps (``PerceptualSettings``); ``--device cuda`` samples on a GPU. Per (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and
-their gap, patch SWD of both, byte-identical and MSE-fallback shares, seconds per image.
+and how ζ moves over the steps (``PerceptualSettings``); ``--device cuda`` samples on a GPU. Per
+(ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and their gap, patch SWD of
+both, byte-identical and MSE-fallback shares, seconds per image.
 ``--prior DIR`` measures another prior (e.g. a candidate under ``training/``) and ``--name`` the
 JSON it writes. The tile sweep (``guidance_sweep.py``) chose ζ on 32×32 patches; on whole photos
 the raw sample misses many more of the file's symbols, so the choice is checked here.

@@ -33,6 +33,10 @@ from idemlab.evaluation import evaluate_rate
 from idemlab.plotting import COLORS, use_book_style
 from idemlab.prior import load_prior
 
+# the tiles are coded at the four rates of compressai's λs; quality 0 was made for whole photos
+# (a 32×32 tile's file at that rate is mostly its header)
+TILE_QUALITIES = [quality for quality in sorted(QUALITY_LAMBDAS) if quality > 0]
+
 
 def whole_photos(settings: PerceptualSettings, wallpapers: Path | None) -> dict:
     """Evaluate each held-out photo as one file at every rate with the code of ``idemlab evaluate``;
@@ -77,7 +81,7 @@ def main() -> None:
     if "tiles" in args.parts:
         photos = held_out_photos(factor=2.0)
         figures["rates"] = []
-        for quality in sorted(QUALITY_LAMBDAS):
+        for quality in TILE_QUALITIES:
             result = evaluate_rate(photos, quality, prior, settings, every=args.every, progress=False)
             figures["rates"].append(result)
             print(quality, {k: {m: round(v, 3) for m, v in s.items() if isinstance(v, float)}

@@ -4,8 +4,10 @@
 a few of the wallpaper photographs the models were trained on (never the held-out ones), shrunk to
 the size at which the benchmarks measure whole photos, each coded as one file at the given
 qualities and decoded through the code of ``idemlab evaluate`` with the perceptual decoder at each
-ζ (100 DDPM steps, or ``--steps``). ``--constraint`` and ``--schedule`` choose the guidance loss
-and how ζ moves over the steps (``PerceptualSettings``); ``--device cuda`` samples on a GPU. Per
+ζ (100 DDPM steps, or ``--steps``). ``--constraint``, ``--schedule`` and ``--spacing`` choose the
+guidance loss, how ζ moves over the steps and where the steps fall in diffusion time
+(``PerceptualSettings``; JSONs without a "spacing" were measured with even steps, the default
+before quadratic spacing was chosen here); ``--device cuda`` samples on a GPU. Per
 (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and their gap, patch SWD of
 both, byte-identical and MSE-fallback shares, seconds per image.
 ``--prior DIR`` measures another prior (e.g. a candidate under ``training/``) and ``--name`` the
@@ -27,6 +29,7 @@ from idemlab import wallpapers
 from idemlab.decoder import PerceptualSettings
 from idemlab.decoder.constraints import CONSTRAINTS
 from idemlab.decoder.perceptual import ZETA_SCHEDULES
+from idemlab.prior.sampling import SPACINGS
 from idemlab.evaluate_folder import Plan, run
 
 
@@ -40,6 +43,7 @@ def main() -> None:
     parser.add_argument("--constraint", choices=CONSTRAINTS, default="image")
     parser.add_argument("--schedule", choices=ZETA_SCHEDULES, default="constant", help="how ζ moves over the steps")
     parser.add_argument("--steps", type=int, default=PerceptualSettings.steps, help="DDPM steps (network evaluations)")
+    parser.add_argument("--spacing", choices=SPACINGS, default=PerceptualSettings().spacing, help="where the steps fall")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--prior", default=None, help="a prior folder (default: the shipped prior)")
     parser.add_argument("--name", default="whole_photo_sweep")
@@ -57,7 +61,8 @@ def main() -> None:
         for name, photo in photos.items():
             Image.fromarray(photo).save(folder / f"{name}.png")
         for zeta in args.zetas:
-            settings = PerceptualSettings(steps=args.steps, constraint=args.constraint, zeta=zeta, zeta_schedule=args.schedule)
+            settings = PerceptualSettings(steps=args.steps, constraint=args.constraint, zeta=zeta, zeta_schedule=args.schedule,
+                                          spacing=args.spacing)
             plan = Plan(folder, Path(root) / f"zeta-{zeta}", tuple(args.qualities), "small-hyperprior", args.prior,
                         settings, 0, device=args.device)
             for quality, rate in run(plan, progress=False)["rates"].items():
@@ -70,7 +75,7 @@ def main() -> None:
                 print(rows[-1], flush=True)
             path = write(args.name, {"prior": args.prior or "shipped", "photos": list(photos), "held_out": args.held_out,
                                      "side": WALLPAPER_SIDE, "sampler": f"{args.steps} DDPM steps", "constraint": args.constraint,
-                                     "schedule": args.schedule, "device": args.device, "rows": rows})  # after each ζ
+                                     "schedule": args.schedule, "spacing": args.spacing, "device": args.device, "rows": rows})  # after each ζ
     print(path)
 
 

@@ -78,7 +78,7 @@ def decode_command(args: argparse.Namespace) -> None:
         header = unpack(data)
         settings = PerceptualSettings.paper(header.height, header.width)
     else:
-        settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler"))
+        settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler", "spacing"))
     result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True,
                                max_pixels=args.max_pixels, device=device)
     correction = result.correction
@@ -94,7 +94,7 @@ def decode_command(args: argparse.Namespace) -> None:
              "NO (the correction did not converge; saved with --allow-inexact)")
     if correction.replaced[0] > 0:
         exact += f" ({100 * correction.replaced[0]:.1f} % of pixels taken from the MSE reconstruction)"
-    print(f"{args.output}: decoded with the perceptual decoder ({settings.sampler}, {settings.steps} steps, "
+    print(f"{args.output}: decoded with the perceptual decoder ({settings.sampler}, {settings.steps} {settings.spacing} steps, "
           f"ζ {settings.zeta:g}, seed {args.seed}); re-encodes to the same file: {exact}")
 
 
@@ -114,7 +114,7 @@ def evaluate_command(args: argparse.Namespace) -> None:
         require_inception()  # before hours of decoding, not after
     from idemlab.decoder import PerceptualSettings
 
-    settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler"))
+    settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler", "spacing"))
     plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, settings, args.seed,
                 device=args.device, inception=args.inception)
     summary = run(plan)
@@ -199,6 +199,9 @@ def _add_perceptual_options(command: argparse.ArgumentParser) -> None:
                               "with more --steps, a proportionally smaller ζ keeps the same total pull")
     command.add_argument("--sampler", choices=["ddim", "ddpm"], default=None,
                          help="perceptual: the reverse process (default: the decoder's, ddpm)")
+    command.add_argument("--spacing", choices=["uniform", "quadratic"], default=None,
+                         help="perceptual: where the steps fall in diffusion time (default: quadratic, dense near "
+                              "the end, for ddpm; uniform for ddim, the only one it takes)")
     command.add_argument("--prior", default=None, help="perceptual: a prior folder or hub id (default: the shipped one)")
     command.add_argument("--device", default="auto",
                          help="perceptual: where the sampler runs: auto (a GPU if there is one), cpu, cuda or cuda:N; "
@@ -235,8 +238,8 @@ def parser() -> argparse.ArgumentParser:
                         help="mse: the codec's own decoder; perceptual: the idempotent diffusion decoder")
     _add_perceptual_options(decode)
     decode.add_argument("--paper", action="store_true",
-                        help="perceptual: the paper's sampler (1000 DDPM steps and its guidance step) "
-                             "instead of --steps and --sampler")
+                        help="perceptual: the paper's sampler (1000 evenly spaced DDPM steps and its guidance "
+                             "step) instead of --steps, --sampler and --spacing")
     decode.add_argument("--allow-inexact", action="store_true",
                         help="perceptual: save the image even if it does not re-encode to the same file")
     _add_output_options(decode)

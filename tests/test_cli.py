@@ -92,7 +92,7 @@ def test_perceptual_decode_refuses_zero_steps(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == "idemlab: error: argument --steps: must be at least 1, not 0"
 
 
-def test_perceptual_decode_takes_the_guidance_step_and_refuses_a_non_positive_one(tmp_path, capsys, monkeypatch):
+def test_perceptual_decode_takes_the_guidance_step_and_spacing_and_refuses_wrong_ones(tmp_path, capsys, monkeypatch):
     import idemlab.decoder as decoder
 
     used = []
@@ -104,9 +104,13 @@ def test_perceptual_decode_takes_the_guidance_step_and_refuses_a_non_positive_on
     decode = ["decode", str(tmp_path / "x.idem"), "-o", str(tmp_path / "y.png"), "--mode", "perceptual", "--steps", "3"]
     assert main(decode + ["--zeta", "0.5", "--allow-inexact"]) == 0
     assert used == [decoder.PerceptualSettings(steps=3, zeta=0.5)]
-    assert "(ddpm, 3 steps, ζ 0.5, seed 0)" in capsys.readouterr().out
+    assert "(ddpm, 3 quadratic steps, ζ 0.5, seed 0)" in capsys.readouterr().out
     assert main(decode + ["--zeta", "0"]) == 1
     assert capsys.readouterr().err.strip() == "idemlab: error: argument --zeta: must be positive, not 0"
+    assert main(decode + ["--spacing", "uniform", "--allow-inexact", "-f"]) == 0
+    assert used[-1] == decoder.PerceptualSettings(steps=3, spacing="uniform")
+    assert main(decode + ["--sampler", "ddim", "--spacing", "quadratic", "-f"]) == 1
+    assert "spacing must be one of" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("module", ["idemlab.codec.train", "idemlab.prior.train"])
@@ -148,5 +152,6 @@ def test_paper_switch_decodes_with_the_papers_sampler_for_the_files_size(tmp_pat
     main(["encode", str(tmp_path / "tile.png"), "-o", str(tmp_path / "tile.idem"), "--quality", "1"])
     main(["decode", str(tmp_path / "tile.idem"), "-o", str(tmp_path / "p.png"), "--mode", "perceptual", "--paper",
           "--allow-inexact"])
-    assert used == [decoder.PerceptualSettings(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(24, 20))]
-    assert "(ddpm, 1000 steps" in capsys.readouterr().out
+    assert used == [decoder.PerceptualSettings(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(24, 20),
+                                               spacing="uniform")]
+    assert "(ddpm, 1000 uniform steps" in capsys.readouterr().out

@@ -14,7 +14,7 @@ from idemlab.decoder.perceptual import perceptual_decode
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.metrics import psnr
 from idemlab.prior import Prior, small_unet, training_scheduler
-from idemlab.prior.sampling import reverse_diffusion
+from idemlab.prior.sampling import inference_scheduler, pull_weights, reverse_diffusion
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +62,26 @@ def test_a_guidance_step_that_overflows_is_taken_unguided_for_that_image_only(ti
     unguided = reverse_diffusion(tiny_prior, x_T, 3, "ddim")
     assert torch.isfinite(guided).all()
     assert torch.equal(guided[0], unguided[0]) and not torch.equal(guided[1], unguided[1])
+
+
+@pytest.mark.parametrize("steps", [1, 7, 100, 1000])
+def test_quadratic_steps_are_distinct_denser_at_the_end_and_pull_as_much_in_total_as_even_ones(steps, tiny_prior):
+    scheduler = inference_scheduler(tiny_prior, "ddpm", steps, "quadratic")
+    t = scheduler.timesteps.tolist()
+    assert len(set(t)) == steps and t == sorted(t, reverse=True) and t[0] == 999
+    weights = pull_weights(scheduler, "quadratic")
+    assert sum(weights) == pytest.approx(steps)
+    if 1 < steps < 1000:  # 1000 quadratic steps are every timestep, as even as 1000 even ones
+        assert weights[0] > 1 > weights[-1]
+    assert pull_weights(inference_scheduler(tiny_prior, "ddpm", steps), "uniform") == [1.0] * steps
+
+
+def test_the_spacing_is_the_samplers_own_unless_chosen_and_quadratic_needs_ddpm():
+    assert PerceptualSettings().spacing == "quadratic" and PerceptualSettings(sampler="ddim").spacing == "uniform"
+    assert PerceptualSettings.paper(32, 32).spacing == "uniform"  # the authors' 1000 even steps
+    for wrong in ({"sampler": "ddim", "spacing": "quadratic"}, {"spacing": "cosine"}):
+        with pytest.raises(IdemlabError, match="spacing must be"):
+            PerceptualSettings(**wrong)
 
 
 @pytest.mark.parametrize("height, width", [(32, 32), (64, 96)])

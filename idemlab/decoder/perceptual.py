@@ -26,7 +26,7 @@ from idemlab.devices import resolve_device
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.prior.load import load_prior
 from idemlab.prior.model import Prior
-from idemlab.prior.sampling import reverse_diffusion
+from idemlab.prior.sampling import SPACINGS, reverse_diffusion
 
 ZETA_SCHEDULES = ("constant", "increasing")
 
@@ -34,8 +34,12 @@ ZETA_SCHEDULES = ("constant", "increasing")
 @dataclass(frozen=True)
 class PerceptualSettings:
     """How the perceptual decoder samples. Defaults: 100 stochastic DDPM steps (100 network
-    evaluations), the paper's image-space constraint, ζ = 2 constant, exact-idempotence correction
-    on — the setting ``benchmarks/guidance_sweep.py`` chose on training patches."""
+    evaluations) spaced quadratically in time, the paper's image-space constraint, ζ = 2 constant,
+    exact-idempotence correction on — ζ and the sampler chosen on training patches
+    (``benchmarks/guidance_sweep.py``), the spacing on whole training photos
+    (``benchmarks/whole_photo_sweep.py``). ``spacing`` None means the sampler's own: quadratic
+    for DDPM, uniform for DDIM (diffusers' DDIM steps are even). With quadratic spacing ζ is the
+    pull of a step of the mean length, and each step pulls in proportion to its length."""
 
     steps: int = 100
     sampler: str = "ddpm"
@@ -43,8 +47,11 @@ class PerceptualSettings:
     zeta: float = 2.0
     zeta_schedule: str = "constant"
     correct: bool = True
+    spacing: str | None = None
 
     def __post_init__(self) -> None:
+        if self.spacing is None:
+            object.__setattr__(self, "spacing", "quadratic" if self.sampler == "ddpm" else "uniform")
         valid = {
             f"steps must be a positive integer, not {self.steps!r}": isinstance(self.steps, int) and self.steps >= 1,
             f"sampler must be 'ddim' or 'ddpm', not {self.sampler!r}": self.sampler in ("ddim", "ddpm"),
@@ -52,6 +59,8 @@ class PerceptualSettings:
             f"zeta must be a finite number ≥ 0, not {self.zeta!r}": 0 <= self.zeta < float("inf"),
             f"zeta_schedule must be one of {ZETA_SCHEDULES}, not {self.zeta_schedule!r}":
                 self.zeta_schedule in ZETA_SCHEDULES,
+            f"spacing must be one of {SPACINGS} ('quadratic' with the DDPM sampler only), not {self.spacing!r}":
+                self.spacing in SPACINGS and (self.spacing == "uniform" or self.sampler == "ddpm"),
         }
         problems = [message for message, ok in valid.items() if not ok]
         if problems:
@@ -59,10 +68,11 @@ class PerceptualSettings:
 
     @classmethod
     def paper(cls, height: int, width: int, correct: bool = True) -> PerceptualSettings:
-        """Return the paper's sampler for height×width images: 1000 DDPM steps, the image-space
-        constraint, and the ζ that takes the authors' step (``constraints.paper_zeta``). The paper
-        saves the sample as is (``correct=False``); the book's correction stays on by default."""
-        return cls(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(height, width), correct=correct)
+        """Return the paper's sampler for height×width images: 1000 evenly spaced DDPM steps, the
+        image-space constraint, and the ζ that takes the authors' step (``constraints.paper_zeta``).
+        The paper saves the sample as is (``correct=False``); the book's correction stays on by default."""
+        return cls(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(height, width), correct=correct,
+                   spacing="uniform")
 
     def zeta_at(self, step: int) -> float:
         """Return ζ at a step: constant, or rising linearly to 2ζ (mean ζ) at the last step."""
@@ -110,7 +120,7 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
         _, means = y_distribution(codec, z_hat, y_hat)  # zero but for a mean-scale hyperprior or a context model
     guidance = idempotence_guidance(settings.constraint, codec, y_hat, f.height, f.width, means)
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,
-                           generator, progress)
+                           generator, progress, settings.spacing)
     raw = ((x0 + 1) / 2)[..., : f.height, : f.width]
     if not settings.correct:
         return PerceptualDecoding(to_uint8(raw), raw.cpu(), None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 from tqdm import tqdm
@@ -17,18 +18,46 @@ from idemlab.prior.model import Prior
 
 # guidance(x̂₀ in [-1, 1], step index) → one loss per image; its gradient w.r.t. x_t is subtracted
 Guidance = Callable[[torch.Tensor, int], torch.Tensor]
+SPACINGS = ("uniform", "quadratic")
 
 
-def inference_scheduler(prior: Prior, kind: str, steps: int) -> DDPMScheduler | DDIMScheduler:
-    """Return a DDPM or deterministic-DDIM scheduler over ``steps`` of the prior's noise schedule."""
+def quadratic_timesteps(steps: int, num_train_timesteps: int) -> list[int]:
+    """Return ``steps`` distinct timesteps from T − 1 down to 0 at t ≈ T·(i/steps)² − 1: far apart at
+    high noise, dense near t = 0 where the sample's detail forms (the quadratic spacing of the DDIM
+    paper, Song et al. 2021), at least one apart."""
+    t = np.maximum(np.round(num_train_timesteps * (np.arange(1, steps + 1) / steps) ** 2).astype(int) - 1, 0)
+    for i in range(1, steps):
+        t[i] = max(t[i], t[i - 1] + 1)
+    return t[::-1].tolist()
+
+
+def inference_scheduler(prior: Prior, kind: str, steps: int, spacing: str = "uniform") -> DDPMScheduler | DDIMScheduler:
+    """Return a DDPM or deterministic-DDIM scheduler over ``steps`` of the prior's noise schedule,
+    spaced evenly (diffusers' "trailing") or quadratically (DDPM only: diffusers' DDIM steps are even)."""
     if kind not in ("ddpm", "ddim"):
         raise ValueError(f"sampler must be 'ddpm' or 'ddim', not {kind!r}")
+    if spacing not in SPACINGS or (spacing == "quadratic" and kind != "ddpm"):
+        raise ValueError(f"spacing must be one of {SPACINGS} ('quadratic' with DDPM only), not {spacing!r} with {kind}")
     config = dict(prior.scheduler.config)
     if "num_train_timesteps" not in config:  # the oldest hub configs call it "timesteps"
         config["num_train_timesteps"] = config.get("timesteps", 1000)
     scheduler = (DDPMScheduler if kind == "ddpm" else DDIMScheduler).from_config(config, timestep_spacing="trailing")
-    scheduler.set_timesteps(steps)
+    if spacing == "quadratic":
+        scheduler.set_timesteps(timesteps=quadratic_timesteps(steps, config["num_train_timesteps"]))
+    else:
+        scheduler.set_timesteps(steps)
     return scheduler
+
+
+def pull_weights(scheduler: DDPMScheduler | DDIMScheduler, spacing: str) -> list[float]:
+    """Return how strongly each step pulls, relative to ζ: 1 for even steps; with uneven steps,
+    each step's span of diffusion time over the mean span, so that the pull per unit of time, and
+    the total pull, are those of even steps."""
+    t = scheduler.timesteps.tolist()
+    if spacing == "uniform":
+        return [1.0] * len(t)
+    spans = [a - b for a, b in zip(t, t[1:])] + [t[-1] + 1]
+    return [span * len(t) / sum(spans) for span in spans]
 
 
 def predicted_clean(scheduler: DDPMScheduler | DDIMScheduler, x_t: torch.Tensor, eps: torch.Tensor, t: int) -> torch.Tensor:
@@ -39,11 +68,13 @@ def predicted_clean(scheduler: DDPMScheduler | DDIMScheduler, x_t: torch.Tensor,
 
 def reverse_diffusion(prior: Prior, x_T: torch.Tensor, steps: int, kind: str = "ddim",
                       guidance: Guidance | None = None, zeta: Callable[[int], float] | float = 1.0,
-                      generator: torch.Generator | None = None, progress: bool = False) -> torch.Tensor:
+                      generator: torch.Generator | None = None, progress: bool = False,
+                      spacing: str = "uniform") -> torch.Tensor:
     """Return x₀ in [-1, 1] reached from noise x_T; with guidance, each step also moves x_t by
-    −ζ_i·∇_{x_t} guidance(x̂₀(x_t), i) (diffusion posterior sampling, Chung et al. 2023), or not at
-    all for an image whose gradient overflows."""
-    scheduler = inference_scheduler(prior, kind, steps)
+    −ζ_i·w_i·∇_{x_t} guidance(x̂₀(x_t), i) (diffusion posterior sampling, Chung et al. 2023; w_i from
+    ``pull_weights``), or not at all for an image whose gradient overflows."""
+    scheduler = inference_scheduler(prior, kind, steps, spacing)
+    weights = pull_weights(scheduler, spacing)
     x = x_T
     for i, t in enumerate(tqdm(scheduler.timesteps, desc=kind, disable=not progress, leave=False)):
         with torch.enable_grad() if guidance else torch.no_grad():
@@ -57,7 +88,7 @@ def reverse_diffusion(prior: Prior, x_T: torch.Tensor, steps: int, kind: str = "
                 # image whose gradient is not finite takes this step unguided instead of turning NaN
                 finite = torch.isfinite(gradient).flatten(1).all(1).reshape(-1, *[1] * (gradient.dim() - 1))
                 gradient = torch.where(finite, gradient, 0.0)
-                step_size = zeta(i) if callable(zeta) else zeta
+                step_size = (zeta(i) if callable(zeta) else zeta) * weights[i]
                 x_prev = x_prev - step_size * gradient
         x = x_prev.detach()
     return x.clamp(-1, 1)

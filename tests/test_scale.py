@@ -71,7 +71,7 @@ def printed_by(chapter: Path) -> str:
 def test_the_full_scale_chapter_runs_on_stand_ins_of_the_full_size_models(full_scale_stand_ins):
     printed = printed_by(CHAPTER)
     assert "scale 'full': codec bmshj2018-hyperprior, qualities (1, 3, 5); prior google/ddpm-ema-celebahq-256" in printed
-    assert "1000 DDPM steps (the paper's): 3 DDPM steps" in printed
+    assert "1000 DDPM steps (the paper's): 3 uniform DDPM steps" in printed
     assert printed.count("\n    re-encodes byte-identically: True") == 6  # three rates, two samplers
     assert "LPIPS to the original (lower is closer):\n  q1: MSE decoder " in printed
 

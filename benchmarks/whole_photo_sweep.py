@@ -29,8 +29,8 @@ from idemlab import wallpapers
 from idemlab.decoder import PerceptualSettings
 from idemlab.decoder.constraints import CONSTRAINTS
 from idemlab.decoder.perceptual import ZETA_SCHEDULES
-from idemlab.prior.sampling import SPACINGS
 from idemlab.evaluate_folder import Plan, run
+from idemlab.prior.sampling import SPACINGS
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ seconds per image and network evaluations. Then whole photos, one file each, thr
 BD-PSNR and BD-rate): the held-out package photos at 1/4 scale and, with ``--wallpapers DIR``
 (``idemlab.wallpapers.fetch``), the held-out wallpaper photographs at 192 pixels on the longer side.
 Options: ``--steps``, ``--zeta``, ``--every K`` (every K-th tile, for a quicker run), ``--parts``
-(``tiles``, ``whole`` or both; a part not run keeps its figures from the last JSON).
+(``tiles``, ``whole`` or both; a part not run keeps its figures from the JSON, so the two parts may
+run as two processes at once).
 """
 import argparse
 import json
@@ -77,20 +78,25 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
     prior, settings = load_prior(), PerceptualSettings(steps=args.steps, zeta=args.zeta)
-    figures = json.loads((RESULTS / "perceptual_codec.json").read_text())["figures"]
     if "tiles" in args.parts:
         photos = held_out_photos(factor=2.0)
-        figures["rates"] = []
+        rates = []
         for quality in TILE_QUALITIES:
             result = evaluate_rate(photos, quality, prior, settings, every=args.every, progress=False)
-            figures["rates"].append(result)
+            rates.append(result)
             print(quality, {k: {m: round(v, 3) for m, v in s.items() if isinstance(v, float)}
                             for k, s in result["scores"].items()}, flush=True)
-            write("perceptual_codec", figures)
-        plot(figures["rates"])
+            save_part("rates", rates)
+        plot(rates)
     if "whole" in args.parts:
-        figures["whole_photos"] = whole_photos(settings, args.wallpapers)
-    print(write("perceptual_codec", figures))
+        save_part("whole_photos", whole_photos(settings, args.wallpapers))
+    print(RESULTS / "perceptual_codec.json")
+
+
+def save_part(part: str, value) -> None:
+    """Write one part of the JSON's figures, keeping the others as the file has them now."""
+    figures = json.loads((RESULTS / "perceptual_codec.json").read_text())["figures"]
+    write("perceptual_codec", figures | {part: value})
 
 
 if __name__ == "__main__":

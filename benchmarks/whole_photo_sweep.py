@@ -11,7 +11,7 @@ before quadratic spacing was chosen here); ``--device cuda`` samples on a GPU. P
 (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and their gap, patch SWD of
 both, byte-identical and MSE-fallback shares, seconds per image.
 ``--prior DIR`` measures another prior (e.g. a candidate under ``training/``) and ``--name`` the
-JSON it writes. The tile sweep (``guidance_sweep.py``) chose ζ on 32×32 patches; on whole photos
+JSON it writes; ``--names`` picks the training photographs instead of ``--photos``. The tile sweep (``guidance_sweep.py``) chose ζ on 32×32 patches; on whole photos
 the raw sample misses many more of the file's symbols, so the choice is checked here.
 ``--held-out`` decodes the held-out photos of ``perceptual_codec.py`` instead (needs
 ``--wallpapers`` too): a check of a setting chosen on the training photographs, never a place to
@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--wallpapers", type=Path, required=True, help="the wallpaper photos unpacked here")
     parser.add_argument("--held-out", action="store_true", help="the held-out photos instead (to check a choice)")
     parser.add_argument("--photos", type=int, default=3, help="how many training photographs (spread over the packages)")
+    parser.add_argument("--names", nargs="+", choices=wallpapers.TRAIN, help="these training photographs instead")
     parser.add_argument("--zetas", type=float, nargs="+", default=[2.0, 4.0, 8.0])
     parser.add_argument("--qualities", type=int, nargs="+", default=[3, 7])
     parser.add_argument("--constraint", choices=CONSTRAINTS, default="image")
@@ -52,7 +53,7 @@ def main() -> None:
     if args.held_out:
         photos = held_out_whole_photos(args.wallpapers)
     else:
-        names = wallpapers.TRAIN[::max(1, len(wallpapers.TRAIN) // args.photos)][:args.photos]
+        names = args.names or wallpapers.TRAIN[::max(1, len(wallpapers.TRAIN) // args.photos)][:args.photos]
         photos = dict(zip(names, wallpapers.load(args.wallpapers, names, max_side=WALLPAPER_SIDE)))
     rows = []
     with tempfile.TemporaryDirectory() as root:

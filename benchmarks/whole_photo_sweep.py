@@ -11,8 +11,9 @@ before quadratic spacing was chosen here); ``--device cuda`` samples on a GPU. P
 (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and their gap, patch SWD of
 both, byte-identical and MSE-fallback shares, seconds per image.
 ``--prior DIR`` measures another prior (e.g. a candidate under ``training/``) and ``--name`` the
-JSON it writes; ``--names`` picks the training photographs instead of ``--photos``. The tile sweep (``guidance_sweep.py``) chose ζ on 32×32 patches; on whole photos
-the raw sample misses many more of the file's symbols, so the choice is checked here.
+JSON it writes; ``--names`` picks the training photographs instead of ``--photos``. The tile
+sweep (``guidance_sweep.py``) chose ζ on 32×32 patches; on whole photos the raw sample misses
+many more of the file's symbols, so the choice is checked here.
 ``--held-out`` decodes the held-out photos of ``perceptual_codec.py`` instead (needs
 ``--wallpapers`` too): a check of a setting chosen on the training photographs, never a place to
 choose one.

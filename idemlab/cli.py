@@ -6,6 +6,7 @@ Book: Part II, chapters "The MSE codec" and "The idempotent perceptual decoder".
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -262,7 +263,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)  # unwinds like an error: temporary files are removed
+    """End the process on SIGTERM or SIGHUP, leaving no temporary file. It exits here rather than
+    raising, since an exception raised where the signal lands (in a ``__del__``, say) may be
+    swallowed and the run go on."""
+    from idemlab.images import remove_temporaries_in_progress
+
+    remove_temporaries_in_progress()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,7 @@ from idemlab.errors import IdemlabError
 from idemlab.limits import check_size
 
 TEMPORARY_SUFFIX = ".idemlab-tmp"
+_IN_PROGRESS: set[str] = set()  # temporaries that write_atomic has made and not yet renamed
 
 
 def _integers_to_8bit(values: np.ndarray, name: str) -> np.ndarray:
@@ -120,7 +121,8 @@ def check_writable(path: str | os.PathLike, force: bool = False) -> None:
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write bytes to path atomically: a temporary file in the same folder (named after this
-    process, removed on any error), then a rename; the file gets the permissions of the umask."""
+    process, removed on any error and by ``remove_temporaries_in_progress``), then a rename; the
+    file gets the permissions of the umask."""
     path = Path(path)
     remove_stale_temporaries(path)
     umask = os.umask(0)
@@ -130,17 +132,24 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
                                                  suffix=TEMPORARY_SUFFIX)
     except OSError as error:
         raise IdemlabError(f"{path} cannot be written ({error.strerror or type(error).__name__})") from None
+    _IN_PROGRESS.add(temporary)
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
         os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise IdemlabError(f"{path} cannot be written ({error.strerror or type(error).__name__})") from None
-    except BaseException:
+    finally:
         Path(temporary).unlink(missing_ok=True)
-        raise
+        _IN_PROGRESS.discard(temporary)
+
+
+def remove_temporaries_in_progress() -> None:
+    """Remove the temporary files of the writes this process has under way (for a signal
+    handler that ends the process without unwinding)."""
+    for temporary in list(_IN_PROGRESS):
+        Path(temporary).unlink(missing_ok=True)
 
 
 def png_bytes(image: np.ndarray) -> bytes:

@@ -145,5 +145,6 @@ def test_sigterm_during_a_perceptual_decode_leaves_no_temporary_file(tmp_path):
                            stderr=subprocess.PIPE, text=True)
     time.sleep(8)
     run.terminate()
-    assert run.wait(timeout=60) == 128 + 15
+    status = run.wait(timeout=60)
+    assert status == 128 + 15, run.stderr.read()[-2000:]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.idem", "x.png"]

@@ -34,17 +34,17 @@ ZETA_SCHEDULES = ("constant", "increasing")
 @dataclass(frozen=True)
 class PerceptualSettings:
     """How the perceptual decoder samples. Defaults: 100 stochastic DDPM steps (100 network
-    evaluations) spaced quadratically in time, the paper's image-space constraint, ζ = 2 constant,
-    exact-idempotence correction on — ζ and the sampler chosen on training patches
-    (``benchmarks/guidance_sweep.py``), the spacing on whole training photos
-    (``benchmarks/whole_photo_sweep.py``). ``spacing`` None means the sampler's own: quadratic
+    evaluations) spaced quadratically in time, the paper's image-space constraint, ζ = 4 constant,
+    exact-idempotence correction on — the sampler chosen on training patches
+    (``benchmarks/guidance_sweep.py``), the spacing and ζ (with the shipped prior) on whole
+    training photos (``benchmarks/whole_photo_sweep.py``; the rules in ``training/README.md``). ``spacing`` None means the sampler's own: quadratic
     for DDPM, uniform for DDIM (diffusers' DDIM steps are even). With quadratic spacing ζ is the
     pull of a step of the mean length, and each step pulls in proportion to its length."""
 
     steps: int = 100
     sampler: str = "ddpm"
     constraint: str = "image"
-    zeta: float = 2.0
+    zeta: float = 4.0
     zeta_schedule: str = "constant"
     correct: bool = True
     spacing: str | None = None

@@ -108,8 +108,10 @@ def test_golden_seeded_perceptual_decode(one_thread, quality):
 
     Bit for bit on a CPU whose torch kernels are those the golden was made with (its recorded CPU
     capability, e.g. AVX2). Other kernels (AVX-512, ARM) round convolutions differently: there the
-    raw sample must stay within one gray level of the pinned one, and the saved image keeps its
-    promise, since the correction is a discrete search that such differences send another way."""
+    raw sample must stay within 4 gray levels of the pinned one and within half a level on average
+    (AVX-512 against the AVX2 golden: at most 3, 0.32 on average at q7; ζ 3.5 instead of 4 moves it
+    by 32, 1.3 on average), and the saved image keeps its promise, since the correction is a
+    discrete search that such differences send another way."""
     data = encode(crop(32, 32), quality)
     decoded = perceptual_decode([data], seed=7, settings=PerceptualSettings(steps=10))
     raw = (decoded.raw.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
@@ -125,4 +127,5 @@ def test_golden_seeded_perceptual_decode(one_thread, quality):
         assert (found["raw"], found["saved"]) == (golden["raw"], golden["saved"])
     else:
         pinned = np.frombuffer(base64.b64decode(golden["raw_pixels"]), np.uint8).reshape(raw.shape)
-        assert np.abs(raw.astype(int) - pinned).max() <= 1
+        difference = np.abs(raw.astype(int) - pinned)
+        assert difference.max() <= 4 and difference.mean() <= 0.5

@@ -37,9 +37,10 @@ class PerceptualSettings:
     evaluations) spaced quadratically in time, the paper's image-space constraint, ζ = 4 constant,
     exact-idempotence correction on — the sampler chosen on training patches
     (``benchmarks/guidance_sweep.py``), the spacing and ζ (with the shipped prior) on whole
-    training photos (``benchmarks/whole_photo_sweep.py``; the rules in ``training/README.md``). ``spacing`` None means the sampler's own: quadratic
-    for DDPM, uniform for DDIM (diffusers' DDIM steps are even). With quadratic spacing ζ is the
-    pull of a step of the mean length, and each step pulls in proportion to its length."""
+    training photos (``benchmarks/whole_photo_sweep.py``; the rules in ``training/README.md``).
+    ``spacing`` None means the sampler's own: quadratic for DDPM, uniform for DDIM (diffusers'
+    DDIM steps are even). With quadratic spacing ζ is the pull of a step of the mean length, and
+    each step pulls in proportion to its length."""
 
     steps: int = 100
     sampler: str = "ddpm"

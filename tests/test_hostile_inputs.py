@@ -136,6 +136,22 @@ def test_temporaries_of_killed_runs_are_removed_by_the_next_write(tmp_path):
     assert not stale.exists() and mine.exists() and (tmp_path / "out.idem").read_bytes() == b"done"
 
 
+def test_the_signal_handler_removes_the_temporary_of_a_write_under_way(tmp_path, monkeypatch):
+    from idemlab import cli
+
+    seen = []  # what the folder holds when the handler ends the process
+
+    def exit_now(status: int) -> None:
+        seen.append((status, sorted(path.name for path in tmp_path.iterdir())))
+        raise SystemExit(status)
+
+    monkeypatch.setattr(os, "_exit", exit_now)
+    monkeypatch.setattr(os, "replace", lambda source, target: cli._terminate(15, None))  # SIGTERM before the rename
+    with pytest.raises(SystemExit):
+        write_atomic(tmp_path / "out.idem", b"data")
+    assert seen == [(143, [])]
+
+
 @pytest.mark.slow
 def test_sigterm_during_a_perceptual_decode_leaves_no_temporary_file(tmp_path):
     Image.new("RGB", (32, 32), "gray").save(tmp_path / "x.png")

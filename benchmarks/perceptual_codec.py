@@ -5,8 +5,8 @@ results/perceptual_codec.png: per quality, real bpp; PSNR of the MSE decoder, of
 decoder before and after the exact-idempotence correction, and of JPEG at matched bpp (whole
 photos, then tiled); realism divergences; re-encoding idempotence; diversity across seeds;
 seconds per image and network evaluations. Then whole photos, one file each, through the code of
-``idemlab evaluate`` (its rows and summary: JPEG and WebP at the same bytes, each set's realism,
-BD-PSNR and BD-rate): the held-out package photos at 1/4 scale and, with ``--wallpapers DIR``
+``idemlab evaluate`` (its rows and summary: JPEG and WebP at the same bytes, each set's realism
+and the estimator's floor, BD-PSNR and BD-rate; and each set's SWD over ten estimator seeds): the held-out package photos at 1/4 scale and, with ``--wallpapers DIR``
 (``idemlab.wallpapers.fetch``), the held-out wallpaper photographs at 192 pixels on the longer side.
 Options: ``--steps``, ``--zeta``, ``--every K`` (every K-th tile, for a quicker run), ``--parts``
 (``tiles``, ``whole`` or both; a part not run keeps its figures from the JSON, so the two parts may
@@ -27,12 +27,13 @@ import matplotlib.pyplot as plt
 
 from common import RESULTS, THREADS, held_out_whole_photos, write
 from idemlab.codec import QUALITY_LAMBDAS
-from idemlab.data import held_out_photos
+from idemlab.data import held_out_photos, tiles
 from idemlab.decoder import PerceptualSettings
-from idemlab.evaluate_folder import Plan, read_rows, run
+from idemlab.evaluate_folder import Plan, read_rows, run, whole_image_sets
 from idemlab.evaluation import evaluate_rate
 from idemlab.plotting import COLORS, use_book_style
 from idemlab.prior import load_prior
+from idemlab.realism import patch_swd
 
 # the tiles are coded at the four rates of compressai's λs; quality 0 was made for whole photos
 # (a 32×32 tile's file at that rate is mostly its header)
@@ -49,7 +50,26 @@ def whole_photos(settings: PerceptualSettings, wallpapers: Path | None) -> dict:
         for name, photo in photos.items():
             Image.fromarray(photo).save(folder / f"{name}.png")
         plan = Plan(folder, Path(root) / "out", tuple(sorted(QUALITY_LAMBDAS)), "small-hyperprior", None, settings, 0)
-        return {"summary": run(plan, progress=False), "rows": read_rows(plan.out)}
+        summary = run(plan, progress=False)
+        return {"summary": summary, "rows": read_rows(plan.out), "swd_over_estimator_seeds": swd_spread(plan)}
+
+
+def swd_spread(plan: Plan, seeds: int = 10) -> dict:
+    """Per rate, the patch SWD of each set of whole-photo reconstructions and of the originals
+    against themselves (``data``, the estimator's floor) under ``seeds`` seeds of the estimator
+    (which patches, which directions): mean and standard deviation, to tell a difference between
+    sets from the estimator's own noise."""
+    rows = [r for r in read_rows(plan.out) if "error" not in r]
+    spread = {}
+    for quality in sorted({r["quality"] for r in rows}):
+        at = [r for r in rows if r["quality"] == quality]  # as the summary takes them: its SWD is seed 0's
+        sets = {name: np.concatenate([tiles(image) for image in images])
+                for name, images in whole_image_sets(plan, at).items()}
+        spread[quality] = {}
+        for name, images in sets.items():
+            values = [patch_swd(images, sets["data"], seed=seed).mean() for seed in range(seeds)]
+            spread[quality][name] = {"mean": float(np.mean(values)), "sd": float(np.std(values, ddof=1))}
+    return spread
 
 
 def plot(results: list[dict]) -> None:

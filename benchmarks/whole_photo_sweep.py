@@ -7,7 +7,9 @@ qualities and decoded through the code of ``idemlab evaluate`` with the perceptu
 ζ (100 DDPM steps, or ``--steps``). ``--constraint``, ``--schedule`` and ``--spacing`` choose the
 guidance loss, how ζ moves over the steps and where the steps fall in diffusion time
 (``PerceptualSettings``; JSONs without a "spacing" were measured with even steps, the default
-before quadratic spacing was chosen here); ``--device cuda`` samples on a GPU. Per
+before quadratic spacing was chosen here) and ``--band`` how far outside the image range x̂₀ still
+passes the constraint's gradient (JSONs without a "band" were measured with 1, the plain clip);
+``--device cuda`` samples on a GPU. Per
 (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and their gap, patch SWD of
 both, byte-identical and MSE-fallback shares, seconds per image.
 ``--prior DIR`` measures another prior (e.g. a candidate under ``training/``) and ``--name`` the
@@ -46,6 +48,8 @@ def main() -> None:
     parser.add_argument("--schedule", choices=ZETA_SCHEDULES, default="constant", help="how ζ moves over the steps")
     parser.add_argument("--steps", type=int, default=PerceptualSettings.steps, help="DDPM steps (network evaluations)")
     parser.add_argument("--spacing", choices=SPACINGS, default=PerceptualSettings().spacing, help="where the steps fall")
+    parser.add_argument("--band", type=float, default=PerceptualSettings.band,
+                        help="how far outside [-1, 1] a pixel of x̂₀ still passes the constraint's gradient")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--prior", default=None, help="a prior folder (default: the shipped prior)")
     parser.add_argument("--name", default="whole_photo_sweep")
@@ -64,7 +68,7 @@ def main() -> None:
             Image.fromarray(photo).save(folder / f"{name}.png")
         for zeta in args.zetas:
             settings = PerceptualSettings(steps=args.steps, constraint=args.constraint, zeta=zeta, zeta_schedule=args.schedule,
-                                          spacing=args.spacing)
+                                          spacing=args.spacing, band=args.band)
             plan = Plan(folder, Path(root) / f"zeta-{zeta}", tuple(args.qualities), "small-hyperprior", args.prior,
                         settings, 0, device=args.device)
             for quality, rate in run(plan, progress=False)["rates"].items():
@@ -77,7 +81,8 @@ def main() -> None:
                 print(rows[-1], flush=True)
             path = write(args.name, {"prior": args.prior or "shipped", "photos": list(photos), "held_out": args.held_out,
                                      "side": WALLPAPER_SIDE, "sampler": f"{args.steps} DDPM steps", "constraint": args.constraint,
-                                     "schedule": args.schedule, "spacing": args.spacing, "device": args.device, "rows": rows})  # after each ζ
+                                     "schedule": args.schedule, "spacing": args.spacing, "band": args.band, "device": args.device,
+                                     "rows": rows})  # after each ζ
     print(path)
 
 

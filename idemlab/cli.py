@@ -128,7 +128,8 @@ def evaluate_command(args: argparse.Namespace) -> None:
             sets = [f"{name} {rate[f'{measure}_{name}']:.1f}" for name in ("mse", "perceptual", "jpeg", "webp")
                     if f"{measure}_{name}" in rate]
             if sets:
-                print(f"    {measure.upper()} to the originals (lower is more realistic): {', '.join(sets)}")
+                floor = f" (the originals themselves: {rate['swd_data']:.1f})" if measure == "swd" else ""
+                print(f"    {measure.upper()} to the originals (lower is more realistic): {', '.join(sets)}{floor}")
     for codec, delta in summary.get("bjontegaard", {}).items():
         if delta:
             print(f"MSE codec against {codec.upper()} over {delta['rates']} rates: BD-PSNR {delta['bd_psnr_db']:+.2f} dB, "

@@ -265,27 +265,37 @@ def bjontegaard(rates: dict) -> dict:
 def _set_realism(plan: Plan, rows: list[dict]) -> dict:
     """Return the patch SWD and spectral distance of each decoder's and baseline's reconstructions,
     over the 32×32 tiles of all images (a baseline only where it reached every image), and with
-    ``plan.inception`` FID and KID over the whole images."""
+    ``plan.inception`` FID and KID over the whole images; ``swd_data`` is the estimator's floor,
+    the originals against themselves (other patches), which no reconstruction can be expected
+    to go below."""
     from idemlab.data import tiles
     from idemlab.evaluation import realism
     from idemlab.fid import inception_distances
+
+    sets = whole_image_sets(plan, rows)
+    reference = np.concatenate([tiles(image) for image in sets["data"]])
+    if len(reference) < 2:
+        return {}
+    scores = {}
+    for name, images in sets.items():
+        scores.update({f"{key}_{name}": value
+                       for key, value in realism(np.concatenate([tiles(image) for image in images]), reference).items()})
+        if plan.inception and name != "data" and len(rows) >= 2:
+            scores.update({f"{key}_{name}": value for key, value in inception_distances(images, sets["data"], plan.device).items()})
+    return scores
+
+
+def whole_image_sets(plan: Plan, rows: list[dict]) -> dict[str, list[np.ndarray]]:
+    """Return the rows' original images ("data") and each decoder's and baseline's
+    reconstructions of them, for every set that exists for each row."""
     from idemlab.images import read_image
 
-    originals = [tiles(read_image(plan.folder / r["image"])) for r in rows]
-    if sum(len(t) for t in originals) < 2:
-        return {}
-    reference, scores = np.concatenate(originals), {}
-    wholes = [read_image(plan.folder / r["image"]) for r in rows] if plan.inception and len(rows) >= 2 else None
+    sets = {"data": [read_image(plan.folder / r["image"]) for r in rows]}
     for name in ("mse", "perceptual", *BASELINES):
         paths = [reconstruction_path(plan.out, r["image"], r["quality"], name) for r in rows]
         if all(p.exists() for p in paths):
-            decoded = [read_image(p) for p in paths]
-            scores.update({f"{key}_{name}": value
-                           for key, value in realism(np.concatenate([tiles(d) for d in decoded]), reference).items()})
-            if wholes:
-                scores.update({f"{key}_{name}": value
-                               for key, value in inception_distances(decoded, wholes, plan.device).items()})
-    return scores
+            sets[name] = [read_image(p) for p in paths]
+    return sets
 
 
 def _figure(summary: dict, path: Path) -> None:
@@ -306,6 +316,8 @@ def _figure(summary: dict, path: Path) -> None:
             points = [(r[bpp], r[key]) for r in rates if r.get(key) is not None]
             if points:
                 axis.plot(*zip(*points), "o-", label=label)
+    if rates[0].get("swd_data") is not None:
+        rp.axhline(rates[0]["swd_data"], ls=":", color="gray", label="estimator floor (originals)")
     rd.set(xlabel="bits per pixel", ylabel="PSNR (dB)", title="distortion")
     rp.set(xlabel="bits per pixel", ylabel="patch SWD (×10³)", title="realism (lower is better)")
     rd.legend(fontsize=8), rp.legend(fontsize=8)

@@ -5,8 +5,8 @@ Training time only — the book build and the tests never need these. ``fetch(DI
 Ubuntu with apt); ``load(DIR)`` reads the photographs listed in ``PHOTOS``. The packages' other
 wallpapers are digital art and are left out (``ukui-wallpapers``, ``gnome-backgrounds`` and
 ``sway-backgrounds`` hold no photographs at all). Train and test are split by photo: ``TEST``
-photos are never used for training. The shipped codecs trained on them; the shipped prior not yet
-(training/README.md).
+photos are never used for training. The shipped codecs and the shipped prior trained on the
+others (their model cards list them).
 """
 from __future__ import annotations
 

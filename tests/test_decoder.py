@@ -8,7 +8,7 @@ from idemlab.codec.pipeline import SMALL_HYPERPRIOR, cell_margin, codec_for, dec
 from idemlab.data import held_out_patches, held_out_photos, to_uint8
 from idemlab.decoder import (CONSTRAINTS, PerceptualSettings, correct_to_files, idempotence_guidance, make_idempotent,
                              ste_round)
-from idemlab.decoder.constraints import residual_norm
+from idemlab.decoder.constraints import band_clamp, residual_norm
 from idemlab.decoder.correction import SAFETY, Correction
 from idemlab.decoder.perceptual import perceptual_decode
 from idemlab.errors import IdemlabError, InexactWarning
@@ -45,6 +45,18 @@ def test_each_constraint_is_zero_at_its_target_and_positive_elsewhere(kind, tile
     assert (guidance(noise, 0) > 1).all()
     if target is not None:
         assert guidance(target, 0).max() < (1e-3 if kind == "mse" else guidance(noise, 0).min())
+
+
+@pytest.mark.parametrize("band", [1.0, 1.25])
+def test_the_band_clamp_clips_and_passes_the_gradient_only_within_the_band(band):
+    x = torch.tensor([-1000.0, -1.2, -0.5, 1.0, 1.1, 1.3], requires_grad=True)
+    out = band_clamp(x, band)
+    out.sum().backward()
+    assert out.tolist() == x.detach().clamp(-1, 1).tolist()
+    assert x.grad.tolist() == [float(abs(v) < band) for v in x.tolist()]
+    plain = x.detach().clone().requires_grad_()
+    plain.clamp(-1, 1).sum().backward()
+    assert band > 1 or x.grad.tolist() == plain.grad.tolist()  # band 1 is torch's clamp
 
 
 def test_a_vanished_residual_has_gradient_zero_not_nan():

@@ -58,6 +58,7 @@ def test_one_process_and_two_under_torchrun_give_the_same_rows(folder):
     assert summary["unreadable"] and "broken.png" in summary["unreadable"][0]
     assert (folder / "two" / "summary.png").exists()
     rate = summary["rates"]["3"]
+    assert 0 < rate["swd_data"] < rate["swd_mse"]  # the estimator's floor: the originals against themselves
     for codec in ("jpeg", "webp"):  # the baselines' files are no larger than ours, their sets measured too
         assert all(r[f"bpp_{codec}"] <= r["bpp"] for r in one if r.get(f"bpp_{codec}") is not None)
         if rate[f"{codec}_reached_%"] == 100:

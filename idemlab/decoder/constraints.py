@@ -49,10 +49,31 @@ def as_encoder_input(x: torch.Tensor, height: int, width: int, multiple: int) ->
     return F.pad(x, pad, mode="replicate") if any(pad) else x
 
 
+class _BandClamp(torch.autograd.Function):
+    """Clamp to [−1, 1]; the gradient passes where |x| < band (1: torch's clamp)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, band: float) -> torch.Tensor:
+        ctx.save_for_backward(x.abs() < band)
+        return x.clamp(-1, 1)
+
+    @staticmethod
+    def backward(ctx, gradient: torch.Tensor):
+        (passes,) = ctx.saved_tensors
+        return torch.where(passes, gradient, 0.0), None
+
+
+def band_clamp(x: torch.Tensor, band: float = 1.0) -> torch.Tensor:
+    """Return x clipped to [−1, 1], with the identity's gradient where |x| < band and none beyond:
+    a pixel of x̂₀ a little outside the range still feels the constraint, a wild one does not."""
+    return _BandClamp.apply(x, band)
+
+
 def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor, height: int,
-                         width: int, means: torch.Tensor | float = 0.0) -> Guidance:
+                         width: int, means: torch.Tensor | float = 0.0, band: float = 1.0) -> Guidance:
     """Return the guidance loss of a constraint kind for received latents ŷ of height×width images
-    (``means``: the y means of the received file, for a mean-scale hyperprior or a context model)."""
+    (``means``: the y means of the received file, for a mean-scale hyperprior or a context model;
+    ``band``: how far outside [−1, 1] a pixel of x̂₀ still passes the gradient, ``band_clamp``)."""
     if kind not in CONSTRAINTS:
         raise ValueError(f"constraint must be one of {CONSTRAINTS}, not {kind!r}")
     with torch.no_grad():
@@ -63,8 +84,8 @@ def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor,
     def loss(x0: torch.Tensor, step: int) -> torch.Tensor:
         # x̂₀ clipped to the image range, as DPS's code clips it: in the first steps Tweedie's x̂₀
         # reaches thousands, where a trained codec's inverse GDN gives a gradient large enough to
-        # throw the sample off for good; clipped pixels give no gradient
-        x = as_encoder_input((x0.clamp(-1, 1) + 1) / 2, height, width, multiple)
+        # throw the sample off for good; pixels clipped from beyond the band give no gradient
+        x = as_encoder_input((band_clamp(x0, band) + 1) / 2, height, width, multiple)
         if kind == "image":
             residual = model.g_s(ste_round(model.g_a(x) - means) + means) - target
         elif kind == "latent":

@@ -35,12 +35,15 @@ ZETA_SCHEDULES = ("constant", "increasing")
 class PerceptualSettings:
     """How the perceptual decoder samples. Defaults: 100 stochastic DDPM steps (100 network
     evaluations) spaced quadratically in time, the paper's image-space constraint, ζ = 4 constant,
-    exact-idempotence correction on — the sampler chosen on training patches
+    gradient band 1.1, exact-idempotence correction on — the sampler chosen on training patches
     (``benchmarks/guidance_sweep.py``), the spacing and ζ (with the shipped prior) on whole
-    training photos (``benchmarks/whole_photo_sweep.py``; the rules in ``training/README.md``).
+    training photos (``benchmarks/whole_photo_sweep.py``), the band on training patches and
+    photos (``benchmarks/gradient_band_sweep.py``; the rules in ``training/README.md``).
     ``spacing`` None means the sampler's own: quadratic for DDPM, uniform for DDIM (diffusers'
     DDIM steps are even). With quadratic spacing ζ is the pull of a step of the mean length, and
-    each step pulls in proportion to its length."""
+    each step pulls in proportion to its length. ``band``: the constraint sees x̂₀ clipped to
+    [−1, 1], and a pixel passes its gradient where |x̂₀| < band (1: DPS's plain clip;
+    ``constraints.band_clamp``)."""
 
     steps: int = 100
     sampler: str = "ddpm"
@@ -49,6 +52,7 @@ class PerceptualSettings:
     zeta_schedule: str = "constant"
     correct: bool = True
     spacing: str | None = None
+    band: float = 1.1
 
     def __post_init__(self) -> None:
         if self.spacing is None:
@@ -62,6 +66,7 @@ class PerceptualSettings:
                 self.zeta_schedule in ZETA_SCHEDULES,
             f"spacing must be one of {SPACINGS} ('quadratic' with the DDPM sampler only), not {self.spacing!r}":
                 self.spacing in SPACINGS and (self.spacing == "uniform" or self.sampler == "ddpm"),
+            f"band must be a number ≥ 1, not {self.band!r}": isinstance(self.band, (int, float)) and self.band >= 1,
         }
         problems = [message for message, ok in valid.items() if not ok]
         if problems:
@@ -119,7 +124,7 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     y_hat, z_hat = y_hat.to(device), z_hat.to(device)
     with torch.no_grad():
         _, means = y_distribution(codec, z_hat, y_hat)  # zero but for a mean-scale hyperprior or a context model
-    guidance = idempotence_guidance(settings.constraint, codec, y_hat, f.height, f.width, means)
+    guidance = idempotence_guidance(settings.constraint, codec, y_hat, f.height, f.width, means, settings.band)
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,
                            generator, progress, settings.spacing)
     raw = ((x0 + 1) / 2)[..., : f.height, : f.width]

@@ -6,7 +6,8 @@ decoder before and after the exact-idempotence correction, and of JPEG at matche
 photos, then tiled); realism divergences; re-encoding idempotence; diversity across seeds;
 seconds per image and network evaluations. Then whole photos, one file each, through the code of
 ``idemlab evaluate`` (its rows and summary: JPEG and WebP at the same bytes, each set's realism
-and the estimator's floor, BD-PSNR and BD-rate; and each set's SWD over ten estimator seeds): the held-out package photos at 1/4 scale and, with ``--wallpapers DIR``
+and the estimator's floor, BD-PSNR and BD-rate; and each set's SWD over ten estimator seeds):
+the held-out package photos at 1/4 scale and, with ``--wallpapers DIR``
 (``idemlab.wallpapers.fetch``), the held-out wallpaper photographs at 192 pixels on the longer side.
 Options: ``--steps``, ``--zeta``, ``--every K`` (every K-th tile, for a quicker run), ``--parts``
 (``tiles``, ``whole`` or both; a part not run keeps its figures from the JSON, so the two parts may

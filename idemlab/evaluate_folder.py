@@ -281,7 +281,8 @@ def _set_realism(plan: Plan, rows: list[dict]) -> dict:
         scores.update({f"{key}_{name}": value
                        for key, value in realism(np.concatenate([tiles(image) for image in images]), reference).items()})
         if plan.inception and name != "data" and len(rows) >= 2:
-            scores.update({f"{key}_{name}": value for key, value in inception_distances(images, sets["data"], plan.device).items()})
+            distances = inception_distances(images, sets["data"], plan.device)
+            scores.update({f"{key}_{name}": value for key, value in distances.items()})
     return scores
 
 

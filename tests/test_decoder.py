@@ -105,7 +105,7 @@ def test_the_paper_preset_takes_the_authors_guidance_step(height, width):
     original = torch.rand(1, 3, height, width)
     y_hat = torch.round(latents(model, original)[0]).detach()
     settings = PerceptualSettings.paper(height, width)
-    assert (settings.steps, settings.sampler, settings.constraint) == (1000, "ddpm", "image")
+    assert (settings.steps, settings.sampler, settings.constraint, settings.band) == (1000, "ddpm", "image", 1.0)
     x0 = (torch.rand(1, 3, height, width) * 2 - 1).requires_grad_()
     (ours,) = torch.autograd.grad(settings.zeta * idempotence_guidance("image", model, y_hat, height, width)(x0, 0).sum(), x0)
     reencoded = model.g_s(ste_round(model.g_a((x0 + 1) / 2))) * 2 - 1

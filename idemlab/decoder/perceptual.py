@@ -75,10 +75,11 @@ class PerceptualSettings:
     @classmethod
     def paper(cls, height: int, width: int, correct: bool = True) -> PerceptualSettings:
         """Return the paper's sampler for height×width images: 1000 evenly spaced DDPM steps, the
-        image-space constraint, and the ζ that takes the authors' step (``constraints.paper_zeta``).
-        The paper saves the sample as is (``correct=False``); the book's correction stays on by default."""
+        image-space constraint, the ζ that takes the authors' step (``constraints.paper_zeta``) and
+        DPS's plain clip (band 1). The paper saves the sample as is (``correct=False``); the book's
+        correction stays on by default."""
         return cls(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(height, width), correct=correct,
-                   spacing="uniform")
+                   spacing="uniform", band=1.0)
 
     def zeta_at(self, step: int) -> float:
         """Return ζ at a step: constant, or rising linearly to 2ζ (mean ζ) at the last step."""

@@ -50,7 +50,7 @@ def as_encoder_input(x: torch.Tensor, height: int, width: int, multiple: int) ->
 
 
 class _BandClamp(torch.autograd.Function):
-    """Clamp to [−1, 1]; the gradient passes where |x| < band (1: torch's clamp)."""
+    """Clamp to [−1, 1]; the gradient passes where ``|x| < band`` (1: torch's clamp)."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, band: float) -> torch.Tensor:
@@ -64,7 +64,7 @@ class _BandClamp(torch.autograd.Function):
 
 
 def band_clamp(x: torch.Tensor, band: float = 1.0) -> torch.Tensor:
-    """Return x clipped to [−1, 1], with the identity's gradient where |x| < band and none beyond:
+    """Return x clipped to [−1, 1], with the identity's gradient where ``|x| < band`` and none beyond:
     a pixel of x̂₀ a little outside the range still feels the constraint, a wild one does not."""
     return _BandClamp.apply(x, band)
 

@@ -42,7 +42,7 @@ class PerceptualSettings:
     ``spacing`` None means the sampler's own: quadratic for DDPM, uniform for DDIM (diffusers'
     DDIM steps are even). With quadratic spacing ζ is the pull of a step of the mean length, and
     each step pulls in proportion to its length. ``band``: the constraint sees x̂₀ clipped to
-    [−1, 1], and a pixel passes its gradient where |x̂₀| < band (1: DPS's plain clip;
+    [−1, 1], and a pixel passes its gradient where ``|x̂₀| < band`` (1: DPS's plain clip;
     ``constraints.band_clamp``)."""
 
     steps: int = 100

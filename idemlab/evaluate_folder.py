@@ -273,13 +273,12 @@ def _set_realism(plan: Plan, rows: list[dict]) -> dict:
     from idemlab.fid import inception_distances
 
     sets = whole_image_sets(plan, rows)
-    reference = np.concatenate([tiles(image) for image in sets["data"]])
-    if len(reference) < 2:
+    tiled = {name: np.concatenate([tiles(image) for image in images]) for name, images in sets.items()}
+    if len(tiled["data"]) < 2:
         return {}
     scores = {}
     for name, images in sets.items():
-        scores.update({f"{key}_{name}": value
-                       for key, value in realism(np.concatenate([tiles(image) for image in images]), reference).items()})
+        scores.update({f"{key}_{name}": value for key, value in realism(tiled[name], tiled["data"]).items()})
         if plan.inception and name != "data" and len(rows) >= 2:
             distances = inception_distances(images, sets["data"], plan.device)
             scores.update({f"{key}_{name}": value for key, value in distances.items()})

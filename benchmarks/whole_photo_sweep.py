@@ -9,8 +9,14 @@ guidance loss, how ζ moves over the steps and where the steps fall in diffusion
 (``PerceptualSettings``; JSONs without a "spacing" were measured with even steps, the default
 before quadratic spacing was chosen here) and ``--band`` how far outside the image range x̂₀ still
 passes the constraint's gradient (JSONs without a "band" were measured with 1, the plain clip);
+``--even-pull`` divides each pixel's pull by the number of encoder-input pixels it fills, so that
+the last row, column and corner that the encoder's edge padding copies pull like any other
+(JSONs without "even_pull" were measured without it; the side-150 runs at ζ 2, 3 and 4 were made
+while it was on by default, so of those only the default's runs name a flag, ``--no-even-pull``); ``--side`` shrinks the training photographs to another
+longest side (150 pads rows and columns); ``--seed`` the decoder's seed (0);
 ``--device cuda`` samples on a GPU. Per
-(ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and their gap, patch SWD of
+(ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and their gap (mean and the
+worst photo's), patch SWD of
 both, byte-identical and MSE-fallback shares, seconds per image.
 ``--prior DIR`` measures another prior (e.g. a candidate under ``training/``) and ``--name`` the
 JSON it writes; ``--names`` picks the training photographs instead of ``--photos``. The tile
@@ -32,7 +38,7 @@ from idemlab import wallpapers
 from idemlab.decoder import PerceptualSettings
 from idemlab.decoder.constraints import CONSTRAINTS
 from idemlab.decoder.perceptual import ZETA_SCHEDULES
-from idemlab.evaluate_folder import Plan, run
+from idemlab.evaluate_folder import Plan, read_rows, run
 from idemlab.prior.sampling import SPACINGS
 
 
@@ -50,6 +56,10 @@ def main() -> None:
     parser.add_argument("--spacing", choices=SPACINGS, default=PerceptualSettings().spacing, help="where the steps fall")
     parser.add_argument("--band", type=float, default=PerceptualSettings.band,
                         help="how far outside [-1, 1] a pixel of x̂₀ still passes the constraint's gradient")
+    parser.add_argument("--even-pull", action=argparse.BooleanOptionalAction, default=PerceptualSettings.even_pull,
+                        help="divide each pixel's pull by the encoder-input pixels it fills (the padded edge)")
+    parser.add_argument("--side", type=int, default=WALLPAPER_SIDE, help="longest side of the training photographs")
+    parser.add_argument("--seed", type=int, default=0, help="the decoder's seed (idemlab evaluate --seed)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--prior", default=None, help="a prior folder (default: the shipped prior)")
     parser.add_argument("--name", default="whole_photo_sweep")
@@ -59,7 +69,7 @@ def main() -> None:
         photos = held_out_whole_photos(args.wallpapers)
     else:
         names = args.names or wallpapers.TRAIN[::max(1, len(wallpapers.TRAIN) // args.photos)][:args.photos]
-        photos = dict(zip(names, wallpapers.load(args.wallpapers, names, max_side=WALLPAPER_SIDE)))
+        photos = dict(zip(names, wallpapers.load(args.wallpapers, names, max_side=args.side)))
     rows = []
     with tempfile.TemporaryDirectory() as root:
         folder = Path(root) / "photos"
@@ -68,20 +78,25 @@ def main() -> None:
             Image.fromarray(photo).save(folder / f"{name}.png")
         for zeta in args.zetas:
             settings = PerceptualSettings(steps=args.steps, constraint=args.constraint, zeta=zeta, zeta_schedule=args.schedule,
-                                          spacing=args.spacing, band=args.band)
+                                          spacing=args.spacing, band=args.band, even_pull=args.even_pull)
             plan = Plan(folder, Path(root) / f"zeta-{zeta}", tuple(args.qualities), "small-hyperprior", args.prior,
-                        settings, 0, device=args.device)
-            for quality, rate in run(plan, progress=False)["rates"].items():
+                        settings, args.seed, device=args.device)
+            rates = run(plan, progress=False)["rates"]
+            per_image = read_rows(plan.out)
+            for quality, rate in rates.items():
+                gaps = [r["psnr_mse"] - r["psnr_perceptual"] for r in per_image if r["quality"] == int(quality)]
                 rows.append({"zeta": zeta, "quality": int(quality), "bpp": round(rate["bpp"], 3),
                              "psnr_mse_db": round(rate["psnr_mse"], 2), "psnr_perceptual_db": round(rate["psnr_perceptual"], 2),
-                             "psnr_gap_db": round(rate["psnr_mse"] - rate["psnr_perceptual"], 2),
+                             "psnr_gap_db": round(rate["psnr_mse"] - rate["psnr_perceptual"], 2), "worst_gap_db": round(max(gaps), 2),
                              "swd_mse": round(rate["swd_mse"], 1), "swd_perceptual": round(rate["swd_perceptual"], 1),
                              "byte_identical_%": rate["byte_identical_%"], "with_mse_fallback_%": rate["with_mse_fallback_%"],
                              "seconds_per_image": round(rate["seconds_per_image"], 1)})
                 print(rows[-1], flush=True)
             path = write(args.name, {"prior": args.prior or "shipped", "photos": list(photos), "held_out": args.held_out,
-                                     "side": WALLPAPER_SIDE, "sampler": f"{args.steps} DDPM steps", "constraint": args.constraint,
-                                     "schedule": args.schedule, "spacing": args.spacing, "band": args.band, "device": args.device,
+                                     "side": WALLPAPER_SIDE if args.held_out else args.side, "sampler": f"{args.steps} DDPM steps", "constraint": args.constraint,
+                                     "schedule": args.schedule, "spacing": args.spacing, "band": args.band, "even_pull": args.even_pull,
+                                     "seed": args.seed,
+                                     "device": args.device,
                                      "rows": rows})  # after each ζ
     print(path)
 

@@ -4,7 +4,8 @@ across processes with torch.distributed, resumable, summarised from the lines.
 Per (image, quality): encode to a real ``.idem`` file, decode it with the MSE and the perceptual
 decoders, code it with JPEG and WebP at the same file size, save the four PNGs (the inputs of the
 set-level realism measures), and record rates, PSNRs, whether the perceptual PNG re-encodes to
-the same file, the correction's report and the time. The summary adds, per rate, each set's
+the same file, the correction's report (with the sampler's own PSNR before it, and its steps) and
+the time. The summary adds, per rate, each set's
 realism, and over the rates the Bjøntegaard deltas of the MSE codec against each baseline.
 
 Under ``torchrun`` each rank takes every ``world``-th pending pair; after each round rank 0
@@ -92,6 +93,7 @@ def evaluate_image(path: Path, quality: int, plan: Plan, prior) -> dict:
     """Return the row of one image at one quality; an unreadable image gives a row with ``error``."""
     from idemlab.baselines import at_most
     from idemlab.codec.pipeline import decode, encode
+    from idemlab.data import to_uint8
     from idemlab.decoder import perceptual_decode
     from idemlab.images import png_bytes, read_image
     from idemlab.metrics import psnr
@@ -115,6 +117,7 @@ def evaluate_image(path: Path, quality: int, plan: Plan, prior) -> dict:
                byte_identical=bool(result.correction.exact[0]),  # judged by the file-writing encoder
                robust=bool(result.correction.robust[0]),
                mse_fallback_percent=round(100 * float(result.correction.replaced[0]), 2),
+               psnr_raw=psnr(to_uint8(result.raw)[0], image), correction_steps=int(result.correction.steps[0]),
                seconds=round(time.perf_counter() - start, 2))
     decoded = {"mse": mse_image, "perceptual": perceptual}
     for codec in BASELINES:
@@ -229,7 +232,7 @@ def write_summary(plan: Plan) -> dict:
 
         summary["rates"][quality] = {
             "images": len(at), "bpp": mean("bpp"), "psnr_mse": mean("psnr_mse"),
-            "psnr_perceptual": mean("psnr_perceptual"),
+            "psnr_perceptual": mean("psnr_perceptual"), "psnr_raw": mean("psnr_raw"),
             **{f"{key}_{codec}_same_bytes": mean(f"{key}_{codec}") for codec in BASELINES for key in ("psnr", "bpp")},
             **{f"{codec}_reached_%": 100 * float(np.mean([r.get(f"psnr_{codec}") is not None for r in at]))
                for codec in BASELINES},

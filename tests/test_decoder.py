@@ -8,7 +8,7 @@ from idemlab.codec.pipeline import SMALL_HYPERPRIOR, cell_margin, codec_for, dec
 from idemlab.data import held_out_patches, held_out_photos, to_uint8
 from idemlab.decoder import (CONSTRAINTS, PerceptualSettings, correct_to_files, idempotence_guidance, make_idempotent,
                              ste_round)
-from idemlab.decoder.constraints import band_clamp, residual_norm
+from idemlab.decoder.constraints import as_encoder_input, band_clamp, copies, even_pull, residual_norm
 from idemlab.decoder.correction import SAFETY, Correction
 from idemlab.decoder.perceptual import perceptual_decode
 from idemlab.errors import IdemlabError, InexactWarning
@@ -57,6 +57,19 @@ def test_the_band_clamp_clips_and_passes_the_gradient_only_within_the_band(band)
     plain = x.detach().clone().requires_grad_()
     plain.clamp(-1, 1).sum().backward()
     assert band > 1 or x.grad.tolist() == plain.grad.tolist()  # band 1 is torch's clamp
+
+
+def test_even_pull_leaves_the_image_and_gives_every_pixel_the_pull_of_one_encoder_input_pixel():
+    height, width, multiple = 5, 6, 4  # the encoder pads 3 rows and 2 columns
+    assert copies(height, width, multiple)[-1].tolist() == [4, 4, 4, 4, 4, 12]
+    x = torch.rand(1, 3, 8, 8, requires_grad=True)  # the sampler's canvas: the image and its free margin
+    padded = as_encoder_input(even_pull(x, height, width, multiple), height, width, multiple)
+    plain = as_encoder_input(x, height, width, multiple)
+    assert torch.equal(padded, plain)
+    (padded.sum() + plain.sum()).backward()  # each: 1 per encoder-input pixel a pixel fills
+    pull = torch.zeros(8, 8)
+    pull[:height, :width] = 1 + copies(height, width, multiple)
+    torch.testing.assert_close(x.grad[0, 0], pull)
 
 
 def test_a_vanished_residual_has_gradient_zero_not_nan():

@@ -59,6 +59,8 @@ def test_one_process_and_two_under_torchrun_give_the_same_rows(folder):
     assert (folder / "two" / "summary.png").exists()
     rate = summary["rates"]["3"]
     assert 0 < rate["swd_data"] < rate["swd_mse"]  # the estimator's floor: the originals against themselves
+    # what the correction cost: the sampler's own PSNR before it, and its steps
+    assert all(r["psnr_raw"] > 0 and r["correction_steps"] >= 0 for r in one if "error" not in r)
     for codec in ("jpeg", "webp"):  # the baselines' files are no larger than ours, their sets measured too
         assert all(r[f"bpp_{codec}"] <= r["bpp"] for r in one if r.get(f"bpp_{codec}") is not None)
         if rate[f"{codec}_reached_%"] == 100:

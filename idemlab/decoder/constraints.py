@@ -10,7 +10,8 @@ All are unsquared norms (as in DPS) of x̂₀ clipped to [−1, 1] (as DPS's cod
 size. The paper's step — 0.6 times the gradient of the unsquared norm of images in [−1, 1]
 (the authors' configs, one image per batch) — is ζ = ``paper_zeta(height, width)`` here: 1.2 at
 32×32, 0.15 at 256×256. The encoder pads the *saved* image, so x̂₀ is cropped to the true size and padded the same
-way before analysis. Book: Part II, chapter "The idempotent perceptual decoder".
+way before analysis; ``even_pull`` keeps the copied last row, column and corner from pulling once per copy.
+Book: Part II, chapter "The idempotent perceptual decoder".
 """
 from __future__ import annotations
 
@@ -49,6 +50,25 @@ def as_encoder_input(x: torch.Tensor, height: int, width: int, multiple: int) ->
     return F.pad(x, pad, mode="replicate") if any(pad) else x
 
 
+def copies(height: int, width: int, multiple: int) -> torch.Tensor:
+    """Return (height, width): how many pixels of the encoder's edge-padded input each pixel of a
+    height×width image fills (1 inside, more on the last row and column, most at the corner)."""
+    rows, columns = torch.ones(height), torch.ones(width)
+    rows[-1] += -height % multiple
+    columns[-1] += -width % multiple
+    return rows[:, None] * columns[None, :]
+
+
+def even_pull(x: torch.Tensor, height: int, width: int, multiple: int) -> torch.Tensor:
+    """Return x unchanged, with the gradient of each pixel divided by the number of encoder-input
+    pixels it fills (``copies``): the replicated last row, column and corner then pull like any
+    other pixel instead of up to (multiple)² times as hard (a diagonal preconditioner)."""
+    count = copies(height, width, multiple).to(x)
+    pad = (0, x.shape[-1] - width, 0, x.shape[-2] - height)
+    count = F.pad(count, pad, value=1.0)
+    return x / count + (x - x / count).detach()
+
+
 class _BandClamp(torch.autograd.Function):
     """Clamp to [−1, 1]; the gradient passes where ``|x| < band`` (1: torch's clamp)."""
 
@@ -70,10 +90,12 @@ def band_clamp(x: torch.Tensor, band: float = 1.0) -> torch.Tensor:
 
 
 def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor, height: int,
-                         width: int, means: torch.Tensor | float = 0.0, band: float = 1.0) -> Guidance:
+                         width: int, means: torch.Tensor | float = 0.0, band: float = 1.0,
+                         even: bool = True) -> Guidance:
     """Return the guidance loss of a constraint kind for received latents ŷ of height×width images
     (``means``: the y means of the received file, for a mean-scale hyperprior or a context model;
-    ``band``: how far outside [−1, 1] a pixel of x̂₀ still passes the gradient, ``band_clamp``)."""
+    ``band``: how far outside [−1, 1] a pixel of x̂₀ still passes the gradient, ``band_clamp``;
+    ``even``: divide each pixel's gradient by the encoder-input pixels it fills, ``even_pull``)."""
     if kind not in CONSTRAINTS:
         raise ValueError(f"constraint must be one of {CONSTRAINTS}, not {kind!r}")
     with torch.no_grad():
@@ -85,7 +107,10 @@ def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor,
         # x̂₀ clipped to the image range, as DPS's code clips it: in the first steps Tweedie's x̂₀
         # reaches thousands, where a trained codec's inverse GDN gives a gradient large enough to
         # throw the sample off for good; pixels clipped from beyond the band give no gradient
-        x = as_encoder_input((band_clamp(x0, band) + 1) / 2, height, width, multiple)
+        x = (band_clamp(x0, band) + 1) / 2
+        if even:
+            x = even_pull(x, height, width, multiple)
+        x = as_encoder_input(x, height, width, multiple)
         if kind == "image":
             residual = model.g_s(ste_round(model.g_a(x) - means) + means) - target
         elif kind == "latent":

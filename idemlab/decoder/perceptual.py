@@ -43,7 +43,9 @@ class PerceptualSettings:
     DDIM steps are even). With quadratic spacing ζ is the pull of a step of the mean length, and
     each step pulls in proportion to its length. ``band``: the constraint sees x̂₀ clipped to
     [−1, 1], and a pixel passes its gradient where ``|x̂₀| < band`` (1: DPS's plain clip;
-    ``constraints.band_clamp``)."""
+    ``constraints.band_clamp``). ``even_pull``: each pixel's pull is divided by the number of
+    encoder-input pixels it fills, so the last row, column and corner, which the encoder's edge
+    padding copies, pull like any other (``constraints.even_pull``)."""
 
     steps: int = 100
     sampler: str = "ddpm"
@@ -53,6 +55,7 @@ class PerceptualSettings:
     correct: bool = True
     spacing: str | None = None
     band: float = 1.1
+    even_pull: bool = False
 
     def __post_init__(self) -> None:
         if self.spacing is None:
@@ -76,10 +79,10 @@ class PerceptualSettings:
     def paper(cls, height: int, width: int, correct: bool = True) -> PerceptualSettings:
         """Return the paper's sampler for height×width images: 1000 evenly spaced DDPM steps, the
         image-space constraint, the ζ that takes the authors' step (``constraints.paper_zeta``) and
-        DPS's plain clip (band 1). The paper saves the sample as is (``correct=False``); the book's
+        DPS's plain clip (band 1) and gradient (no even pull). The paper saves the sample as is (``correct=False``); the book's
         correction stays on by default."""
         return cls(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(height, width), correct=correct,
-                   spacing="uniform", band=1.0)
+                   spacing="uniform", band=1.0, even_pull=False)
 
     def zeta_at(self, step: int) -> float:
         """Return ζ at a step: constant, or rising linearly to 2ζ (mean ζ) at the last step."""
@@ -125,7 +128,8 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     y_hat, z_hat = y_hat.to(device), z_hat.to(device)
     with torch.no_grad():
         _, means = y_distribution(codec, z_hat, y_hat)  # zero but for a mean-scale hyperprior or a context model
-    guidance = idempotence_guidance(settings.constraint, codec, y_hat, f.height, f.width, means, settings.band)
+    guidance = idempotence_guidance(settings.constraint, codec, y_hat, f.height, f.width, means, settings.band,
+                                     settings.even_pull)
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,
                            generator, progress, settings.spacing)
     raw = ((x0 + 1) / 2)[..., : f.height, : f.width]

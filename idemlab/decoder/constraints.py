@@ -64,9 +64,9 @@ def even_pull(x: torch.Tensor, height: int, width: int, multiple: int) -> torch.
     pixels it fills (``copies``): the replicated last row, column and corner then pull like any
     other pixel instead of up to (multiple)² times as hard (a diagonal preconditioner)."""
     count = copies(height, width, multiple).to(x)
-    pad = (0, x.shape[-1] - width, 0, x.shape[-2] - height)
-    count = F.pad(count, pad, value=1.0)
-    return x / count + (x - x / count).detach()
+    pad = (0, x.shape[-1] - width, 0, x.shape[-2] - height)  # the sampler's canvas beyond the image: 1
+    scaled = x / F.pad(count, pad, value=1.0)
+    return x.detach() + (scaled - scaled.detach())  # forward: x itself, bit for bit; gradient: 1 / copies
 
 
 class _BandClamp(torch.autograd.Function):

@@ -27,11 +27,8 @@ from idemlab.prior import load_prior
 PHOTO, QUALITY = "coffee", 5
 
 
-def worst_cell(data: bytes, image: np.ndarray) -> float:
+def worst_cell(model, means: torch.Tensor, y_symbols: torch.Tensor, image: np.ndarray) -> float:
     """Return how many quantisation steps from its symbol the worst y latent of an 8-bit image re-encodes."""
-    _, model, y_hat, z_hat = received_latents(data)
-    _, means = y_distribution(model, z_hat, y_hat)
-    y_symbols, _ = received_symbols(model, y_hat, z_hat)
     height, width = image.shape[:2]
     with torch.no_grad():
         y, _ = latents(model, as_encoder_input(to_tensor(image[None]), height, width, model.downsampling_factor), means)
@@ -43,7 +40,9 @@ def main() -> None:
     photo = held_out_whole_photos(None)[PHOTO]
     data = encode(photo, QUALITY)
     mse_psnr = psnr(decode(data), photo)
-    model = received_latents(data)[1]
+    _, model, y_hat, z_hat = received_latents(data)
+    _, means = y_distribution(model, z_hat, y_hat)
+    y_symbols, _ = received_symbols(model, y_hat, z_hat)
     height, width = photo.shape[:2]
     prior = load_prior()
     seeds = [image_seed(0, f"{PHOTO}.png", QUALITY), 1, 2]  # the held-out benchmark's seed for it, then two more
@@ -57,7 +56,7 @@ def main() -> None:
             rows.append({"arm": arm, "seed": seed, "psnr_raw": psnr(raw, photo), "psnr_corrected": psnr(corrected, photo),
                          "correction_steps": int(decoded.correction.steps[0]), "exact": bool(decoded.correction.exact[0]),
                          "moved_gray_levels": float(np.abs(corrected.astype(float) - raw).mean()),
-                         "raw_corner_rgb": raw[-1, -1].tolist(), "worst_latent_cells": worst_cell(data, raw)})
+                         "raw_corner_rgb": raw[-1, -1].tolist(), "worst_latent_cells": worst_cell(model, means, y_symbols, raw)})
             print(rows[-1], flush=True)
     print(write("padded_edge", {"photo": PHOTO, "height": height, "width": width, "quality": QUALITY, "bytes": len(data),
                             "psnr_mse": mse_psnr, "corner_copies": int(copies(height, width, model.downsampling_factor)[-1, -1]),

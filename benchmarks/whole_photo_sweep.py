@@ -12,8 +12,9 @@ passes the constraint's gradient (JSONs without a "band" were measured with 1, t
 ``--even-pull`` divides each pixel's pull by the number of encoder-input pixels it fills, so that
 the last row, column and corner that the encoder's edge padding copies pull like any other
 (JSONs without "even_pull" were measured without it; the side-150 runs at ζ 2, 3 and 4 were made
-while it was on by default, so of those only the default's runs name a flag, ``--no-even-pull``); ``--side`` shrinks the training photographs to another
-longest side (150 pads rows and columns); ``--seed`` the decoder's seed (0);
+while it was on by default, so of those only the default's runs name a flag, ``--no-even-pull``);
+``--side`` shrinks the training photographs to another longest side (150 pads rows and columns);
+``--seed`` the decoder's seed (0);
 ``--device cuda`` samples on a GPU. Per
 (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and their gap (mean and the
 worst photo's), patch SWD of
@@ -93,10 +94,10 @@ def main() -> None:
                              "seconds_per_image": round(rate["seconds_per_image"], 1)})
                 print(rows[-1], flush=True)
             path = write(args.name, {"prior": args.prior or "shipped", "photos": list(photos), "held_out": args.held_out,
-                                     "side": WALLPAPER_SIDE if args.held_out else args.side, "sampler": f"{args.steps} DDPM steps", "constraint": args.constraint,
-                                     "schedule": args.schedule, "spacing": args.spacing, "band": args.band, "even_pull": args.even_pull,
-                                     "seed": args.seed,
-                                     "device": args.device,
+                                     "side": WALLPAPER_SIDE if args.held_out else args.side,
+                                     "sampler": f"{args.steps} DDPM steps", "constraint": args.constraint,
+                                     "schedule": args.schedule, "spacing": args.spacing, "band": args.band,
+                                     "even_pull": args.even_pull, "seed": args.seed, "device": args.device,
                                      "rows": rows})  # after each ζ
     print(path)
 

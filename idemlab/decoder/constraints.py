@@ -91,7 +91,7 @@ def band_clamp(x: torch.Tensor, band: float = 1.0) -> torch.Tensor:
 
 def idempotence_guidance(kind: str, model: ScaleHyperprior, y_hat: torch.Tensor, height: int,
                          width: int, means: torch.Tensor | float = 0.0, band: float = 1.0,
-                         even: bool = True) -> Guidance:
+                         even: bool = False) -> Guidance:
     """Return the guidance loss of a constraint kind for received latents ŷ of height×width images
     (``means``: the y means of the received file, for a mean-scale hyperprior or a context model;
     ``band``: how far outside [−1, 1] a pixel of x̂₀ still passes the gradient, ``band_clamp``;

@@ -17,8 +17,8 @@ while it was on by default, so of those only the default's runs name a flag, ``-
 ``--seed`` the decoder's seed (0);
 ``--device cuda`` samples on a GPU. Per
 (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and their gap (mean and the
-worst photo's), patch SWD of
-both, byte-identical and MSE-fallback shares, seconds per image.
+worst photo's), the raw sample's PSNR and the correction's mean Adam steps (JSONs from before
+12-05 lack both), patch SWD of both, byte-identical and MSE-fallback shares, seconds per image.
 ``--prior DIR`` measures another prior (e.g. a candidate under ``training/``) and ``--name`` the
 JSON it writes; ``--names`` picks the training photographs instead of ``--photos``. The tile
 sweep (``guidance_sweep.py``) chose ζ on 32×32 patches; on whole photos the raw sample misses
@@ -85,9 +85,12 @@ def main() -> None:
             rates = run(plan, progress=False)["rates"]
             per_image = read_rows(plan.out)
             for quality, rate in rates.items():
-                gaps = [r["psnr_mse"] - r["psnr_perceptual"] for r in per_image if r["quality"] == int(quality)]
+                at_rate = [r for r in per_image if r["quality"] == int(quality)]
+                gaps = [r["psnr_mse"] - r["psnr_perceptual"] for r in at_rate]
                 rows.append({"zeta": zeta, "quality": int(quality), "bpp": round(rate["bpp"], 3),
                              "psnr_mse_db": round(rate["psnr_mse"], 2), "psnr_perceptual_db": round(rate["psnr_perceptual"], 2),
+                             "psnr_raw_db": round(rate["psnr_raw"], 2),
+                             "mean_correction_steps": round(sum(r["correction_steps"] for r in at_rate) / len(at_rate), 1),
                              "psnr_gap_db": round(rate["psnr_mse"] - rate["psnr_perceptual"], 2), "worst_gap_db": round(max(gaps), 2),
                              "swd_mse": round(rate["swd_mse"], 1), "swd_perceptual": round(rate["swd_perceptual"], 1),
                              "byte_identical_%": rate["byte_identical_%"], "with_mse_fallback_%": rate["with_mse_fallback_%"],

@@ -9,7 +9,7 @@ from idemlab.data import held_out_patches, held_out_photos, to_uint8
 from idemlab.decoder import (CONSTRAINTS, PerceptualSettings, correct_to_files, idempotence_guidance, make_idempotent,
                              ste_round)
 from idemlab.decoder.constraints import as_encoder_input, band_clamp, copies, even_pull, residual_norm
-from idemlab.decoder.correction import SAFETY, Correction
+from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction
 from idemlab.decoder.perceptual import perceptual_decode
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.metrics import psnr
@@ -167,6 +167,23 @@ def test_any_images_can_be_corrected_to_the_files_they_decode(tiles):
     assert all(encode(image, 3) == data for image, data in zip(corrected.images, files))
     with pytest.raises(IdemlabError, match="share codec, quality and image size"):
         correct_to_files(torch.zeros(2, 3, 32, 32), [files[0], encode(tiles[0], 1)])
+
+
+def test_adam_moves_every_pixel_alike_and_scaled_steps_in_proportion_to_its_gradient(tiles):
+    quality = 3
+    model = codec_for(SMALL_HYPERPRIOR, quality)
+    y_symbols, z_symbols = symbols(tiles[0], quality)
+    start = torch.tensor(decode(encode(tiles[1], quality))).permute(2, 0, 1)[None].float() / 255  # another tile's: far off
+    moves = {}
+    for rule in STEP_RULES:
+        one_step = make_idempotent(model, start, y_symbols, z_symbols, max_steps=1, retries=0, fallbacks=0,
+                                   polish_moves=0, step_rule=rule, learning_rate=0.1)
+        moves[rule] = np.abs(one_step.images[0].astype(float) - to_uint8(start)[0]) / 255
+    assert np.median(moves["adam"]) > 0.09  # about the learning rate, wherever the gradient is not zero
+    for rule in ("scaled", "scaled-momentum"):  # the same first step: only the largest gradient moves by it
+        assert 0.09 < moves[rule].max() < 0.11 and np.median(moves[rule]) < 0.02
+    with pytest.raises(IdemlabError, match="step_rule must be one of"):
+        make_idempotent(model, start, y_symbols, z_symbols, step_rule="sgd")
 
 
 def test_where_gradient_steps_stall_the_mse_reconstruction_is_pasted_in(tiles):

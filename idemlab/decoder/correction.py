@@ -1,12 +1,15 @@
 """Exact idempotence: nudge a reconstruction until its saved 8-bit PNG re-encodes to the same file.
 
 The sampler's constraint is approximate, and it never sees the hyperlatent z at all (g_s does
-not depend on z). The correction moves the image as little as it can: gradient steps on the
-squared amount by which the re-encoded latents y and z − medians leave the quantisation cells of
-the received symbols (shrunk by a margin), stopping for each image as soon as its *8-bit rounded*
-version re-encodes to the received symbols with every latent at least ``SAFETY`` (0.05) inside
-its cell — a margin that float differences between machines, thread counts and batch sizes
-cannot cross. This correction is the book's addition: the paper's code saves the sample as is.
+not depend on z). The correction takes gradient steps on the squared amount by which the
+re-encoded latents y and z − medians leave the quantisation cells of the received symbols (shrunk
+by a margin), stopping for each image as soon as its *8-bit rounded* version re-encodes to the
+received symbols with every latent at least ``SAFETY`` inside its cell — a margin that float
+differences between machines, thread counts and batch sizes cannot cross. The steps are Adam's
+by default, which move every pixel with any gradient by about the learning rate a step: a long
+correction moves the whole image (``benchmarks/correction_steps.py`` measures what that costs,
+and the step rules that move pixels in proportion to their gradient instead). This correction is
+the book's addition: the paper's code saves the sample as is.
 
 Rounding to 8 bits moves every latent a little after the descent, so an image can end exact but
 within ``SAFETY`` of a cell edge, or just outside a cell — most often on small crops at high
@@ -32,6 +35,7 @@ from compressai.models import ScaleHyperprior
 from idemlab.codec.pipeline import latents
 from idemlab.data import to_uint8
 from idemlab.decoder.constraints import as_encoder_input
+from idemlab.errors import IdemlabError
 
 
 @dataclass
@@ -158,12 +162,19 @@ class _Search:
         self.robust[index] = was_robust | robust
 
 
-def _descend(search: _Search, margin: float, max_steps: int, learning_rate: float) -> None:
+STEP_RULES = ("adam", "scaled", "scaled-momentum")
+
+
+def _descend(search: _Search, margin: float, max_steps: int, learning_rate: float, step_rule: str = "adam") -> None:
     """Run gradient steps from the current iterates of the images not yet robust; each step
-    computes only those images."""
+    computes only those images. ``step_rule``: "adam" moves every pixel with any gradient by
+    about ``learning_rate`` a step; "scaled" moves each image's pixel of largest gradient by
+    ``learning_rate`` and every other in proportion to its gradient, so pixels that matter little
+    move little; "scaled-momentum" adds heavy-ball momentum (0.9) to those steps."""
     images, start = search.result.clone(), search.steps.clone()
     delta = torch.zeros_like(images, requires_grad=True)
-    optimizer = torch.optim.Adam([delta], lr=learning_rate)
+    optimizer = torch.optim.Adam([delta], lr=learning_rate) if step_rule == "adam" else None
+    velocity, momentum = torch.zeros_like(images), 0.9 if step_rule == "scaled-momentum" else 0.0
     target = search.target
     exact_since = torch.where(search.exact, 0, max_steps + 1)
     for step in range(1, max_steps + 1):
@@ -173,9 +184,16 @@ def _descend(search: _Search, margin: float, max_steps: int, learning_rate: floa
         if not len(index):
             break
         violation = target.violation((images[index] + delta[index]).clamp(0, 1), index, margin)
-        optimizer.zero_grad()
-        (delta.grad,) = torch.autograd.grad(violation.sum(), delta)
-        optimizer.step()
+        (gradient,) = torch.autograd.grad(violation.sum(), delta)
+        if optimizer is not None:
+            optimizer.zero_grad()
+            delta.grad = gradient
+            optimizer.step()
+        else:
+            with torch.no_grad():
+                largest = gradient[index].flatten(1).abs().amax(1).clamp_min(1e-30)[:, None, None, None]
+                velocity[index] = momentum * velocity[index] + gradient[index] / largest
+                delta[index] -= learning_rate * velocity[index]
         with torch.no_grad():
             search.offer((images[index] + delta[index]).clamp(0, 1), index, start[index] + step)
 
@@ -221,7 +239,8 @@ def _polish(search: _Search, moves: int = POLISH_MOVES) -> None:
 def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: torch.Tensor,
                     z_symbols: torch.Tensor, margin: float = 0.1, max_steps: int = 500,
                     learning_rate: float = 1e-3, retries: int = 2, fallbacks: int = 2,
-                    polish_moves: int = POLISH_MOVES, means: torch.Tensor | float = 0.0) -> Correction:
+                    polish_moves: int = POLISH_MOVES, means: torch.Tensor | float = 0.0,
+                    step_rule: str = "adam") -> Correction:
     """Return images (n, 3, H, W) in [0, 1], corrected so that their 8-bit versions re-encode to
     the received integer symbols with every latent ``SAFETY`` inside its cell; images that do
     already are returned unchanged. Each round is ``max_steps`` gradient steps and the lattice
@@ -231,7 +250,10 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
     then 16, ... pixels) are replaced by the MSE reconstruction before the next round. An image
     that never gets there is returned as its first exact iterate (``robust`` False) or its last
     one (``exact`` False). ``means``: the y means of the received file
-    (``pipeline.y_distribution``), for a mean-scale hyperprior or a context model."""
+    (``pipeline.y_distribution``), for a mean-scale hyperprior or a context model; ``step_rule``
+    how the gradient steps move the pixels (``STEP_RULES``, ``_descend``)."""
+    if step_rule not in STEP_RULES:
+        raise IdemlabError(f"step_rule must be one of {STEP_RULES}, not {step_rule!r}")
     height, width = images.shape[-2:]
     target = _Target(model, y_symbols, z_symbols, height, width, means)
     with torch.no_grad():
@@ -245,7 +267,7 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
             search.result = torch.lerp(search.result, anchor, mask)
             search.exact, search.robust = target.check(search.result)
             replaced = torch.maximum(replaced, mask)
-        _descend(search, margin, max_steps, learning_rate)
+        _descend(search, margin, max_steps, learning_rate, step_rule)
         _polish(search, polish_moves)
         if search.exact.all():
             break

@@ -139,14 +139,16 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     return PerceptualDecoding(correction.images, raw.cpu(), correction)
 
 
-def correct_to_files(images: torch.Tensor, files: list[bytes]) -> Correction:
+def correct_to_files(images: torch.Tensor, files: list[bytes], step_rule: str = "adam") -> Correction:
     """Return the exact-idempotence correction, on the CPU, of any images (n, 3, H, W) in [0, 1] —
     a blend of two decodings, say — for the files they decode (one codec, quality and size):
-    ``.images`` re-encode to the files byte for byte where ``.exact`` says so."""
+    ``.images`` re-encode to the files byte for byte where ``.exact`` says so. ``step_rule``: how
+    its gradient steps move the pixels (``correction.STEP_RULES``)."""
     _, model, y_hat, z_hat = _received_batch(files)
     with torch.no_grad():
         _, means = y_distribution(model, z_hat, y_hat)
-    return _judged(make_idempotent(model, images, *received_symbols(model, y_hat, z_hat), means=means), files)
+    return _judged(make_idempotent(model, images, *received_symbols(model, y_hat, z_hat), means=means,
+                                   step_rule=step_rule), files)
 
 
 def _received_batch(files: list[bytes], max_pixels: int | None = None):

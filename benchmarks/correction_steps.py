@@ -3,7 +3,8 @@
 ``python benchmarks/correction_steps.py --wallpapers DIR`` writes results/correction_steps.json:
 five training photographs shrunk to 150 pixels on the longer side (so that the encoder pads their
 rows and columns), each coded at every shipped quality, decoded once by the default sampler
-without the correction (the seed ``idemlab evaluate`` gives it, decoder seed 0), and that one raw
+(``--even-pull``: with the even pull) without the correction (the seed ``idemlab evaluate`` gives
+it, decoder seed 0), and that one raw
 sample corrected by each step rule of ``make_idempotent`` (``--step-rules``; ``correction.STEP_RULES``).
 So the rules differ only in the correction. Per photo and rate: PSNR of the MSE decoder, of the
 raw sample and of each corrected image, the correction's steps, whether the file is byte-identical
@@ -42,19 +43,21 @@ def main() -> None:
     parser.add_argument("--names", nargs="+", choices=wallpapers.TRAIN, default=PHOTOS)
     parser.add_argument("--side", type=int, default=150, help="longest side of the photographs")
     parser.add_argument("--qualities", type=int, nargs="+", default=sorted(QUALITY_LAMBDAS))
+    parser.add_argument("--even-pull", action=argparse.BooleanOptionalAction, default=PerceptualSettings.even_pull,
+                        help="sample with the even pull (the padded edge pulls like any other pixel)")
     parser.add_argument("--step-rules", nargs="+", choices=STEP_RULES, default=list(STEP_RULES))
     parser.add_argument("--name", default="correction_steps")
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
     photos = dict(zip(args.names, wallpapers.load(args.wallpapers, args.names, max_side=args.side)))
     prior = load_prior()
+    sampler = PerceptualSettings(correct=False, even_pull=args.even_pull)
     rows, swd = [], {}
     for quality in args.qualities:
         decoded = {"data": [], "raw": [], **{rule: [] for rule in args.step_rules}}
         for name, photo in photos.items():
             data = encode(photo, quality)
-            raw = perceptual_decode([data], image_seed(0, f"{name}.png", quality), PerceptualSettings(correct=False),
-                                    prior).raw
+            raw = perceptual_decode([data], image_seed(0, f"{name}.png", quality), sampler, prior).raw
             raw_image = to_uint8(raw)[0]
             decoded["data"].append(photo)
             decoded["raw"].append(raw_image)
@@ -76,7 +79,7 @@ def main() -> None:
         tiled = {key: np.concatenate([tiles(image) for image in images]) for key, images in decoded.items()}
         swd[quality] = {key: realism(tiled[key], tiled["data"])["swd"] for key in ("raw", *args.step_rules)}
         print("patch SWD", quality, swd[quality], flush=True)
-        path = write(args.name, {"photos": list(photos), "side": args.side, "settings": vars(PerceptualSettings()),
+        path = write(args.name, {"photos": list(photos), "side": args.side, "settings": vars(sampler),
                                  "decoder_seed": 0, "step_rules": args.step_rules, "rows": rows, "swd": swd})
     print(path)
 

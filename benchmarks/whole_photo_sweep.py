@@ -13,6 +13,7 @@ passes the constraint's gradient (JSONs without a "band" were measured with 1, t
 the last row, column and corner that the encoder's edge padding copies pull like any other
 (JSONs without "even_pull" were measured without it; the side-150 runs at ζ 2, 3 and 4 were made
 while it was on by default, so of those only the default's runs name a flag, ``--no-even-pull``);
+``--step-rule`` how the correction steps (JSONs without one used Adam);
 ``--side`` shrinks the training photographs to another longest side (150 pads rows and columns);
 ``--seed`` the decoder's seed (0);
 ``--device cuda`` samples on a GPU. Per
@@ -38,6 +39,7 @@ from common import THREADS, WALLPAPER_SIDE, held_out_whole_photos, write
 from idemlab import wallpapers
 from idemlab.decoder import PerceptualSettings
 from idemlab.decoder.constraints import CONSTRAINTS
+from idemlab.decoder.correction import STEP_RULES
 from idemlab.decoder.perceptual import ZETA_SCHEDULES
 from idemlab.evaluate_folder import Plan, read_rows, run
 from idemlab.prior.sampling import SPACINGS
@@ -59,6 +61,8 @@ def main() -> None:
                         help="how far outside [-1, 1] a pixel of x̂₀ still passes the constraint's gradient")
     parser.add_argument("--even-pull", action=argparse.BooleanOptionalAction, default=PerceptualSettings.even_pull,
                         help="divide each pixel's pull by the encoder-input pixels it fills (the padded edge)")
+    parser.add_argument("--step-rule", choices=STEP_RULES, default=PerceptualSettings.step_rule,
+                        help="how the correction's gradient steps move the pixels")
     parser.add_argument("--side", type=int, default=WALLPAPER_SIDE, help="longest side of the training photographs")
     parser.add_argument("--seed", type=int, default=0, help="the decoder's seed (idemlab evaluate --seed)")
     parser.add_argument("--device", default="cpu")
@@ -79,7 +83,8 @@ def main() -> None:
             Image.fromarray(photo).save(folder / f"{name}.png")
         for zeta in args.zetas:
             settings = PerceptualSettings(steps=args.steps, constraint=args.constraint, zeta=zeta, zeta_schedule=args.schedule,
-                                          spacing=args.spacing, band=args.band, even_pull=args.even_pull)
+                                          spacing=args.spacing, band=args.band, even_pull=args.even_pull,
+                                          step_rule=args.step_rule)
             plan = Plan(folder, Path(root) / f"zeta-{zeta}", tuple(args.qualities), "small-hyperprior", args.prior,
                         settings, args.seed, device=args.device)
             rates = run(plan, progress=False)["rates"]
@@ -100,7 +105,8 @@ def main() -> None:
                                      "side": WALLPAPER_SIDE if args.held_out else args.side,
                                      "sampler": f"{args.steps} DDPM steps", "constraint": args.constraint,
                                      "schedule": args.schedule, "spacing": args.spacing, "band": args.band,
-                                     "even_pull": args.even_pull, "seed": args.seed, "device": args.device,
+                                     "even_pull": args.even_pull, "step_rule": args.step_rule, "seed": args.seed,
+                                     "device": args.device,
                                      "rows": rows})  # after each ζ
     print(path)
 

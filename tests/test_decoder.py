@@ -184,6 +184,8 @@ def test_adam_moves_every_pixel_alike_and_scaled_steps_in_proportion_to_its_grad
         assert 0.09 < moves[rule].max() < 0.11 and np.median(moves[rule]) < 0.02
     with pytest.raises(IdemlabError, match="step_rule must be one of"):
         make_idempotent(model, start, y_symbols, z_symbols, step_rule="sgd")
+    with pytest.raises(IdemlabError, match="step_rule must be one of"):
+        PerceptualSettings(step_rule="sgd")
 
 
 def test_where_gradient_steps_stall_the_mse_reconstruction_is_pasted_in(tiles):
@@ -235,7 +237,7 @@ def test_the_report_separates_exact_files_with_and_without_mse_pixels():
 
 
 def test_a_reconstruction_that_does_not_re_encode_is_reported_loudly(tiny_prior, tiles, monkeypatch):
-    def no_correction(model, images, y_symbols, z_symbols, means):
+    def no_correction(model, images, y_symbols, z_symbols, means, step_rule):
         n = len(images)
         return Correction(to_uint8(images), np.zeros(n, bool), np.zeros(n, int), np.zeros(n), np.zeros(n, bool))
 

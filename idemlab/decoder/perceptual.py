@@ -21,7 +21,7 @@ from idemlab.codec.pipeline import cell_margin, encode, received_latents, receiv
 from idemlab.codec.registry import codec_for
 from idemlab.data import to_uint8
 from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance, paper_zeta
-from idemlab.decoder.correction import SAFETY, Correction, make_idempotent
+from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction, make_idempotent
 from idemlab.devices import resolve_device
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.prior.load import load_prior
@@ -45,7 +45,8 @@ class PerceptualSettings:
     [−1, 1], and a pixel passes its gradient where ``|x̂₀| < band`` (1: DPS's plain clip;
     ``constraints.band_clamp``). ``even_pull``: each pixel's pull is divided by the number of
     encoder-input pixels it fills, so the last row, column and corner, which the encoder's edge
-    padding copies, pull like any other (``constraints.even_pull``)."""
+    padding copies, pull like any other (``constraints.even_pull``). ``step_rule``: how the
+    correction's gradient steps move the pixels (``correction.STEP_RULES``)."""
 
     steps: int = 100
     sampler: str = "ddpm"
@@ -56,6 +57,7 @@ class PerceptualSettings:
     spacing: str | None = None
     band: float = 1.1
     even_pull: bool = False
+    step_rule: str = "adam"
 
     def __post_init__(self) -> None:
         if self.spacing is None:
@@ -70,6 +72,7 @@ class PerceptualSettings:
             f"spacing must be one of {SPACINGS} ('quadratic' with the DDPM sampler only), not {self.spacing!r}":
                 self.spacing in SPACINGS and (self.spacing == "uniform" or self.sampler == "ddpm"),
             f"band must be a number ≥ 1, not {self.band!r}": isinstance(self.band, (int, float)) and self.band >= 1,
+            f"step_rule must be one of {STEP_RULES}, not {self.step_rule!r}": self.step_rule in STEP_RULES,
         }
         problems = [message for message, ok in valid.items() if not ok]
         if problems:
@@ -135,7 +138,8 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     raw = ((x0 + 1) / 2)[..., : f.height, : f.width]
     if not settings.correct:
         return PerceptualDecoding(to_uint8(raw), raw.cpu(), None)
-    correction = _judged(make_idempotent(codec, raw, *received_symbols(codec, y_hat, z_hat), means=means), files)
+    correction = _judged(make_idempotent(codec, raw, *received_symbols(codec, y_hat, z_hat), means=means,
+                                         step_rule=settings.step_rule), files)
     return PerceptualDecoding(correction.images, raw.cpu(), correction)
 
 

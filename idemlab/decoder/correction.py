@@ -74,7 +74,6 @@ class Correction:
 
 SAFETY = 0.02  # how far inside its quantisation cell every re-encoded latent must end
 MARGIN_STEPS = 50  # steps an exact image may take to reach that margin (no fallback is spent on it)
-SCALED_MARGIN_STEPS = 500  # the same under scaled steps, which approach the margin slowly
 POLISH_MOVES = 300  # one-gray-level moves the lattice polish may make per image
 POLISH_CANDIDATES = 32  # single pixels it tries, by gradient size, before it gives up
 POLISH_MARGIN = SAFETY + 0.01  # the polish aims a little inside SAFETY, so that reaching its aim is robust
@@ -171,20 +170,17 @@ def _descend(search: _Search, margin: float, max_steps: int, learning_rate: floa
     computes only those images. ``step_rule``: "adam" moves every pixel with any gradient by
     about ``learning_rate`` a step; "scaled" moves each image's pixel of largest gradient by
     ``learning_rate`` and every other in proportion to its gradient, so pixels that matter little
-    move little; "scaled-momentum" adds heavy-ball momentum (0.9) to those steps. An exact image
-    gets ``MARGIN_STEPS`` more steps to reach the safety margin under Adam, and
-    ``SCALED_MARGIN_STEPS`` under the scaled rules (from 2026-12-05 10:40; 50 before)."""
+    move little; "scaled-momentum" adds heavy-ball momentum (0.9) to those steps."""
     images, start = search.result.clone(), search.steps.clone()
     delta = torch.zeros_like(images, requires_grad=True)
     optimizer = torch.optim.Adam([delta], lr=learning_rate) if step_rule == "adam" else None
     velocity, momentum = torch.zeros_like(images), 0.9 if step_rule == "scaled-momentum" else 0.0
     target = search.target
-    margin_steps = MARGIN_STEPS if optimizer is not None else SCALED_MARGIN_STEPS
     exact_since = torch.where(search.exact, 0, max_steps + 1)
     for step in range(1, max_steps + 1):
         exact_since = torch.where(search.exact & (exact_since > step), step, exact_since)
-        # an exact image gets at most margin_steps more steps to reach the margin
-        index = (~search.robust & (step - exact_since <= margin_steps)).nonzero().squeeze(1)
+        # an exact image gets at most MARGIN_STEPS more steps to reach the margin
+        index = (~search.robust & (step - exact_since <= MARGIN_STEPS)).nonzero().squeeze(1)
         if not len(index):
             break
         violation = target.violation((images[index] + delta[index]).clamp(0, 1), index, margin)

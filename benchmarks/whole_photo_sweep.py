@@ -18,7 +18,7 @@ while it was on by default, so of those only the default's runs name a flag, ``-
 ``--seed`` the decoder's seed (0);
 ``--device cuda`` samples on a GPU. Per
 (ζ, quality): mean bpp, PSNR of the MSE and the perceptual decoder and their gap (mean and the
-worst photo's), the raw sample's PSNR and the correction's mean Adam steps (JSONs from before
+worst photo's), the raw sample's PSNR and the correction's mean steps (JSONs from before
 12-05 lack both), patch SWD of both, byte-identical and MSE-fallback shares, seconds per image.
 ``--prior DIR`` measures another prior (e.g. a candidate under ``training/``) and ``--name`` the
 JSON it writes; ``--names`` picks the training photographs instead of ``--photos``. The tile

@@ -165,7 +165,7 @@ class _Search:
 STEP_RULES = ("adam", "scaled", "scaled-momentum")
 
 
-def _descend(search: _Search, margin: float, max_steps: int, learning_rate: float, step_rule: str = "adam") -> None:
+def _descend(search: _Search, margin: float, max_steps: int, learning_rate: float, step_rule: str) -> None:
     """Run gradient steps from the current iterates of the images not yet robust; each step
     computes only those images. ``step_rule``: "adam" moves every pixel with any gradient by
     about ``learning_rate`` a step; "scaled" moves each image's pixel of largest gradient by

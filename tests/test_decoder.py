@@ -9,7 +9,7 @@ from idemlab.data import held_out_patches, held_out_photos, to_uint8
 from idemlab.decoder import (CONSTRAINTS, PerceptualSettings, correct_to_files, idempotence_guidance, make_idempotent,
                              ste_round)
 from idemlab.decoder.constraints import as_encoder_input, band_clamp, copies, even_pull, residual_norm
-from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction
+from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction, _polish, _Search
 from idemlab.decoder.perceptual import perceptual_decode
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.metrics import psnr
@@ -223,6 +223,31 @@ def test_the_lattice_polish_moves_an_image_off_its_cell_edges_by_single_gray_lev
     assert cell_margin(polished.images[0], data) >= SAFETY
     change = np.abs(polished.images[0].astype(int) - without.images[0].astype(int))
     assert change.any(-1).mean() < 0.02 and change.max() <= 8  # a dozen pixels, by a few gray levels
+
+
+class _ClampedTarget:
+    """A stand-in for the received file: 40 pixels at 1 would lower the violation most by rising
+    (they cannot), one pixel at 0.5 lowers it by falling to 0.3, where the image counts as robust."""
+
+    blocked, movable = slice(0, 40), 45
+
+    def violation(self, x, index, margin):
+        flat = x.flatten(1)
+        return 10 * (flat[:, self.blocked] - 1.1).pow(2).sum(1) + torch.relu(flat[:, self.movable] - 0.3).pow(2)
+
+    def check(self, x, index=None):
+        robust = x.flatten(1)[:, self.movable] <= 0.3
+        return robust, robust
+
+
+def test_the_polish_passes_over_pixels_held_at_0_or_1():
+    """Moves the clamp would undo are skipped, so the polish reaches the pixel that can move."""
+    image = torch.full((1, 1, 7, 7), 0.5)
+    image.view(-1)[_ClampedTarget.blocked] = 1.0
+    search = _Search(_ClampedTarget(), image)
+    _polish(search)
+    assert search.robust[0] and search.result.view(-1)[_ClampedTarget.movable] == pytest.approx(0.3, abs=1 / 255)
+    assert (search.result.view(-1)[_ClampedTarget.blocked] == 1).all()
 
 
 def test_the_report_separates_exact_files_with_and_without_mse_pixels():

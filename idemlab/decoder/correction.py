@@ -201,7 +201,8 @@ def _descend(search: _Search, margin: float, max_steps: int, learning_rate: floa
 def _polish(search: _Search, moves: int = POLISH_MOVES) -> None:
     """Move the saved 8-bit version of each image not yet robust one gray level at a time: the
     pixels with the largest gradient of the cell violation (margin ``POLISH_MARGIN``) first, many
-    at once while that lowers the violation, then single pixels, until no move lowers it."""
+    at once while that lowers the violation, then single pixels, until no move lowers it. A
+    pixel at 0 or 1 whose gradient points out of [0, 1] is passed over (the move would do nothing)."""
     if not moves:
         return
     target = search.target
@@ -214,13 +215,15 @@ def _polish(search: _Search, moves: int = POLISH_MOVES) -> None:
             if violation.item() == 0:
                 break
             (gradient,) = torch.autograd.grad(violation, pixels)
-            gradient = gradient.flatten()
+            gradient, flat = gradient.flatten(), x.flatten()
+            # a pixel at 0 or 1 cannot move further out: its gradient offers no move
+            gradient[((flat == 0) & (gradient > 0)) | ((flat == 1) & (gradient < 0))] = 0
             order = gradient.abs().argsort(descending=True)
             tries = [order[:batch]] if batch > 1 else [order[j: j + 1] for j in range(POLISH_CANDIDATES)]
             for chosen in tries:
                 step = torch.zeros_like(gradient)
                 step[chosen] = -torch.sign(gradient[chosen]) / 255
-                candidate = (x.flatten() + step).clamp(0, 1).reshape(x.shape)
+                candidate = (flat + step).clamp(0, 1).reshape(x.shape)
                 with torch.no_grad():
                     lower = target.violation(candidate, index, POLISH_MARGIN).sum() < violation
                 if lower:

@@ -9,7 +9,7 @@ from idemlab.data import held_out_patches, held_out_photos, to_uint8
 from idemlab.decoder import (CONSTRAINTS, PerceptualSettings, correct_to_files, idempotence_guidance, make_idempotent,
                              ste_round)
 from idemlab.decoder.constraints import as_encoder_input, band_clamp, copies, even_pull, residual_norm
-from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction, _polish, _Search
+from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction, _as_saved, _descend, _polish, _Search
 from idemlab.decoder.perceptual import perceptual_decode
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.metrics import psnr
@@ -209,14 +209,14 @@ def test_where_gradient_steps_stall_the_mse_reconstruction_is_pasted_in(tiles):
 
 
 def test_the_lattice_polish_moves_an_image_off_its_cell_edges_by_single_gray_levels():
-    """A 37×53 crop at quality 5, corrected from its MSE decode without the polish, ends exact but
+    """A 37×53 crop at quality 5, corrected from its MSE decode by one round without the polish, ends exact but
     with a latent within SAFETY of its cell's edge; the polish makes it robust by changing a few
     pixels by a few gray levels, and no pixel is taken from the MSE reconstruction."""
     image = np.ascontiguousarray(held_out_photos(2.0)[0][20:57, 200:253])
     quality = 5
     data, model, (y_symbols, z_symbols) = encode(image, quality), codec_for(SMALL_HYPERPRIOR, quality), symbols(image, quality)
     start = torch.tensor(decode(data)).permute(2, 0, 1)[None].float() / 255
-    without = make_idempotent(model, start, y_symbols, z_symbols, polish_moves=0)
+    without = make_idempotent(model, start, y_symbols, z_symbols, polish_moves=0, retries=0, fallbacks=0)  # one round
     assert without.exact[0] and not without.robust[0]
     polished = make_idempotent(model, start, y_symbols, z_symbols)
     assert polished.robust[0] and polished.replaced[0] == 0 and encode(polished.images[0], quality) == data
@@ -248,6 +248,33 @@ def test_the_polish_passes_over_pixels_held_at_0_or_1():
     _polish(search)
     assert search.robust[0] and search.result.view(-1)[_ClampedTarget.movable] == pytest.approx(0.3, abs=1 / 255)
     assert (search.result.view(-1)[_ClampedTarget.blocked] == 1).all()
+
+
+class _RoundingTarget:
+    """A stand-in for the received file: one latent 0.61·a + 0.37·b of two pixels (in gray levels),
+    symbol 100. The float start (40.75, 204) is 0.34 from the symbol, inside the descent's margin;
+    saved as (41, 204) it is 0.49 from it: exact, not robust."""
+
+    def latent(self, x):
+        return 255 * (0.61 * x.flatten(1)[:, 0] + 0.37 * x.flatten(1)[:, 1])
+
+    def violation(self, x, index, margin):
+        return torch.relu((self.latent(x) - 100).abs() - (0.5 - torch.as_tensor(margin).reshape(-1))).pow(2)
+
+    def check(self, x, index=None):
+        latent = self.latent(_as_saved(x))
+        return latent.round() == 100, (latent - 100).abs() <= 0.5 - SAFETY
+
+
+def test_scaled_steps_reach_the_margin_of_the_saved_image():
+    """A float image inside the margin has no gradient, though its 8-bit version is not; scaled
+    steps descend on the saved version once exact, and get it robust; Adam's float steps do not move."""
+    start = torch.tensor([40.75, 204.0]).reshape(1, 1, 1, 2) / 255
+    for rule, robust in (("adam", False), ("scaled", True)):
+        search = _Search(_RoundingTarget(), start)
+        assert search.exact[0] and not search.robust[0]
+        _descend(search, 0.1, 50, 1e-3, rule)
+        assert bool(search.robust[0]) == robust
 
 
 def test_the_report_separates_exact_files_with_and_without_mse_pixels():

@@ -13,10 +13,11 @@ the book's addition: the paper's code saves the sample as is.
 
 Rounding to 8 bits moves every latent a little after the descent, so an image can end exact but
 within ``SAFETY`` of a cell edge, or just outside a cell — most often on small crops at high
-rates, where a few real rows feed the encoder's edge padding. The *lattice polish* then works on
-the saved 8-bit image itself: it moves the pixels with the largest gradient of the cell
-violation by one gray level each, keeps a move only if the violation falls, and stops when every
-latent is ``SAFETY`` + 0.01 inside its cell (typically a few dozen pixels changed by one level).
+rates, where a few real rows feed the encoder's edge padding. Under the scaled step rules the
+descent itself then works on the saved image, through a straight-through rounding. The *lattice
+polish* works on the saved 8-bit image too: it moves the pixels with the largest gradient of the
+cell violation by one gray level each, keeps a move only if the violation falls, and stops when
+every latent is ``SAFETY`` + 0.01 inside its cell (typically a few dozen pixels changed by one level).
 
 Where gradient steps and the polish both stall in a local minimum, the pixels under the latents
 that are still wrong (dilated) are replaced by the MSE reconstruction g_s(ŷ), which re-encodes
@@ -74,12 +75,13 @@ class Correction:
 
 SAFETY = 0.02  # how far inside its quantisation cell every re-encoded latent must end
 MARGIN_STEPS = 50  # steps an exact image may take to reach that margin (no fallback is spent on it)
+SCALED_MARGIN_STEPS = 500  # the same under scaled steps, which descend on the saved image to get there
 POLISH_MOVES = 300  # one-gray-level moves the lattice polish may make per image
 POLISH_CANDIDATES = 32  # single pixels it tries, by gradient size, before it gives up
 POLISH_MARGIN = SAFETY + 0.01  # the polish aims a little inside SAFETY, so that reaching its aim is robust
 
 
-def _cell_violation(value: torch.Tensor, symbol: torch.Tensor, margin: float) -> torch.Tensor:
+def _cell_violation(value: torch.Tensor, symbol: torch.Tensor, margin: float | torch.Tensor) -> torch.Tensor:
     return torch.relu((value - symbol).abs() - (0.5 - margin)).pow(2).flatten(1).sum(1)
 
 
@@ -102,9 +104,9 @@ class _Target:
         means = self.means if index is None else self.means[index]
         return latents(self.model, as_encoder_input(x, self.height, self.width, self.model.downsampling_factor), means)
 
-    def violation(self, x: torch.Tensor, index: torch.Tensor, margin: float) -> torch.Tensor:
+    def violation(self, x: torch.Tensor, index: torch.Tensor, margin: float | torch.Tensor) -> torch.Tensor:
         """Return, per image, the squared amounts by which the latents of x (the images ``index``
-        picks) leave the received symbols' cells shrunk by ``margin``."""
+        picks) leave the received symbols' cells shrunk by ``margin`` (one, or one per image (n, 1, 1, 1))."""
         y, z = self.latents(x, index)
         return _cell_violation(y, self.y_symbols[index], margin) + _cell_violation(z, self.z_symbols[index], margin)
 
@@ -170,20 +172,29 @@ def _descend(search: _Search, margin: float, max_steps: int, learning_rate: floa
     computes only those images. ``step_rule``: "adam" moves every pixel with any gradient by
     about ``learning_rate`` a step; "scaled" moves each image's pixel of largest gradient by
     ``learning_rate`` and every other in proportion to its gradient, so pixels that matter little
-    move little; "scaled-momentum" adds heavy-ball momentum (0.9) to those steps."""
+    move little; "scaled-momentum" adds heavy-ball momentum (0.9) to those steps. Under both
+    scaled rules an image once exact descends on its saved 8-bit version (rounded, with the
+    gradient passed straight through) towards ``POLISH_MARGIN``, for up to ``SCALED_MARGIN_STEPS``:
+    a float image inside the margin has no gradient left, yet rounding may push its latents back
+    out, and small steps need many of them to get there."""
     images, start = search.result.clone(), search.steps.clone()
     delta = torch.zeros_like(images, requires_grad=True)
     optimizer = torch.optim.Adam([delta], lr=learning_rate) if step_rule == "adam" else None
     velocity, momentum = torch.zeros_like(images), 0.9 if step_rule == "scaled-momentum" else 0.0
-    target = search.target
+    target, margin_steps = search.target, MARGIN_STEPS if optimizer is not None else SCALED_MARGIN_STEPS
     exact_since = torch.where(search.exact, 0, max_steps + 1)
     for step in range(1, max_steps + 1):
         exact_since = torch.where(search.exact & (exact_since > step), step, exact_since)
-        # an exact image gets at most MARGIN_STEPS more steps to reach the margin
-        index = (~search.robust & (step - exact_since <= MARGIN_STEPS)).nonzero().squeeze(1)
+        # an exact image gets at most margin_steps more steps to reach the margin
+        index = (~search.robust & (step - exact_since <= margin_steps)).nonzero().squeeze(1)
         if not len(index):
             break
-        violation = target.violation((images[index] + delta[index]).clamp(0, 1), index, margin)
+        x, image_margin = (images[index] + delta[index]).clamp(0, 1), margin
+        if optimizer is None:
+            on_lattice = search.exact[index].view(-1, 1, 1, 1)
+            x = torch.where(on_lattice, x + (_as_saved(x) - x).detach(), x)
+            image_margin = torch.where(on_lattice, POLISH_MARGIN, margin)
+        violation = target.violation(x, index, image_margin)
         (gradient,) = torch.autograd.grad(violation.sum(), delta)
         if optimizer is not None:
             optimizer.zero_grad()
@@ -247,12 +258,12 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
     """Return images (n, 3, H, W) in [0, 1], corrected so that their 8-bit versions re-encode to
     the received integer symbols with every latent ``SAFETY`` inside its cell; images that do
     already are returned unchanged. Each round is ``max_steps`` gradient steps and the lattice
-    polish of the 8-bit image. An image not exact after a round gets up to ``retries`` more rounds
+    polish of the 8-bit image. An image not robust after a round gets up to ``retries`` more rounds
     from where it stands (gradient steps that restart after the polish get out of where they
-    stalled), then, up to ``fallbacks`` times, the pixels under its failing cells (grown by 8,
-    then 16, ... pixels) are replaced by the MSE reconstruction before the next round. An image
-    that never gets there is returned as its first exact iterate (``robust`` False) or its last
-    one (``exact`` False). ``means``: the y means of the received file
+    stalled), then, up to ``fallbacks`` times, the pixels under the failing cells of an image not
+    yet exact (grown by 8, then 16, ... pixels) are replaced by the MSE reconstruction before the
+    next round. An image that never gets there is returned as its first exact iterate (``robust``
+    False) or its last one (``exact`` False). ``means``: the y means of the received file
     (``pipeline.y_distribution``), for a mean-scale hyperprior or a context model; ``step_rule``
     how the gradient steps move the pixels (``STEP_RULES``, ``_descend``)."""
     if step_rule not in STEP_RULES:
@@ -272,7 +283,7 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
             replaced = torch.maximum(replaced, mask)
         _descend(search, margin, max_steps, learning_rate, step_rule)
         _polish(search, polish_moves)
-        if search.exact.all():
+        if search.robust.all():
             break
     return Correction(to_uint8(search.result), search.exact.cpu().numpy(), search.steps.cpu().numpy(),
                       replaced.flatten(1).mean(1).cpu().numpy(), search.robust.cpu().numpy())

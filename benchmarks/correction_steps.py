@@ -3,7 +3,7 @@
 ``python benchmarks/correction_steps.py --wallpapers DIR`` writes results/correction_steps.json:
 five training photographs shrunk to 150 pixels on the longer side (so that the encoder pads their
 rows and columns), each coded at every shipped quality, decoded once by the default sampler
-(``--even-pull``: with the even pull) without the correction (the seed ``idemlab evaluate`` gives
+(``--even-pull`` / ``--no-even-pull`` / ``--even-pull-from Q``: another even pull) without the correction (the seed ``idemlab evaluate`` gives
 it, decoder seed 0), and that one raw
 sample corrected by each step rule of ``make_idempotent`` (``--step-rules``; ``correction.STEP_RULES``).
 So the rules differ only in the correction. Per photo and rate: PSNR of the MSE decoder, of the
@@ -12,7 +12,8 @@ and robust, the share of pixels from the MSE fallback, how far the correction mo
 (mean gray levels) and its seconds; per rate, the pooled patch SWD of the raw sample and of each
 rule's images. ``--qualities`` and ``--names`` pick a subset (two processes may split the rates,
 ``--name`` naming each one's JSON). Run with ``OMP_NUM_THREADS=1``, as the whole-photo sweeps ran:
-another thread count rounds differently, and the seed then gives another sample.
+another thread count rounds differently, and the seed then gives another sample. JSONs whose
+settings say ``"even_pull": true`` (or false) were sampled with the even pull at every quality (or none).
 """
 import argparse
 import time
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common import THREADS, write
+from common import THREADS, add_even_pull_options, write
 from idemlab import wallpapers
 from idemlab.codec import QUALITY_LAMBDAS
 from idemlab.codec.pipeline import decode, encode
@@ -43,15 +44,14 @@ def main() -> None:
     parser.add_argument("--names", nargs="+", choices=wallpapers.TRAIN, default=PHOTOS)
     parser.add_argument("--side", type=int, default=150, help="longest side of the photographs")
     parser.add_argument("--qualities", type=int, nargs="+", default=sorted(QUALITY_LAMBDAS))
-    parser.add_argument("--even-pull", action=argparse.BooleanOptionalAction, default=PerceptualSettings.even_pull,
-                        help="sample with the even pull (the padded edge pulls like any other pixel)")
+    add_even_pull_options(parser)
     parser.add_argument("--step-rules", nargs="+", choices=STEP_RULES, default=list(STEP_RULES))
     parser.add_argument("--name", default="correction_steps")
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
     photos = dict(zip(args.names, wallpapers.load(args.wallpapers, args.names, max_side=args.side)))
     prior = load_prior()
-    sampler = PerceptualSettings(correct=False, even_pull=args.even_pull)
+    sampler = PerceptualSettings(correct=False, even_pull_from=args.even_pull_from)
     rows, swd = [], {}
     for quality in args.qualities:
         decoded = {"data": [], "raw": [], **{rule: [] for rule in args.step_rules}}

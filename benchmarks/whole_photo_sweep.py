@@ -9,10 +9,12 @@ guidance loss, how ζ moves over the steps and where the steps fall in diffusion
 (``PerceptualSettings``; JSONs without a "spacing" were measured with even steps, the default
 before quadratic spacing was chosen here) and ``--band`` how far outside the image range x̂₀ still
 passes the constraint's gradient (JSONs without a "band" were measured with 1, the plain clip);
-``--even-pull`` divides each pixel's pull by the number of encoder-input pixels it fills, so that
-the last row, column and corner that the encoder's edge padding copies pull like any other
-(JSONs without "even_pull" were measured without it; the side-150 runs at ζ 2, 3 and 4 were made
-while it was on by default, so of those only the default's runs name a flag, ``--no-even-pull``);
+``--even-pull-from Q`` divides each pixel's pull by the number of encoder-input pixels it fills,
+so that the last row, column and corner that the encoder's edge padding copies pull like any other,
+at quality Q and above (``--even-pull``: every quality; ``--no-even-pull``: none; JSONs with
+"even_pull" instead of "even_pull_from" say true for every quality, false for none, and those
+with neither were measured without it; the side-150 runs at ζ 2, 3 and 4 were made while it was
+on by default, so of those only the default's runs name a flag, ``--no-even-pull``);
 ``--step-rule`` how the correction steps (JSONs without one used Adam);
 ``--side`` shrinks the training photographs to another longest side (150 pads rows and columns);
 ``--seed`` the decoder's seed (0);
@@ -35,7 +37,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from common import THREADS, WALLPAPER_SIDE, held_out_whole_photos, write
+from common import THREADS, WALLPAPER_SIDE, add_even_pull_options, held_out_whole_photos, write
 from idemlab import wallpapers
 from idemlab.decoder import PerceptualSettings
 from idemlab.decoder.constraints import CONSTRAINTS
@@ -59,8 +61,7 @@ def main() -> None:
     parser.add_argument("--spacing", choices=SPACINGS, default=PerceptualSettings().spacing, help="where the steps fall")
     parser.add_argument("--band", type=float, default=PerceptualSettings.band,
                         help="how far outside [-1, 1] a pixel of x̂₀ still passes the constraint's gradient")
-    parser.add_argument("--even-pull", action=argparse.BooleanOptionalAction, default=PerceptualSettings.even_pull,
-                        help="divide each pixel's pull by the encoder-input pixels it fills (the padded edge)")
+    add_even_pull_options(parser)
     parser.add_argument("--step-rule", choices=STEP_RULES, default=PerceptualSettings.step_rule,
                         help="how the correction's gradient steps move the pixels")
     parser.add_argument("--side", type=int, default=WALLPAPER_SIDE, help="longest side of the training photographs")
@@ -83,7 +84,7 @@ def main() -> None:
             Image.fromarray(photo).save(folder / f"{name}.png")
         for zeta in args.zetas:
             settings = PerceptualSettings(steps=args.steps, constraint=args.constraint, zeta=zeta, zeta_schedule=args.schedule,
-                                          spacing=args.spacing, band=args.band, even_pull=args.even_pull,
+                                          spacing=args.spacing, band=args.band, even_pull_from=args.even_pull_from,
                                           step_rule=args.step_rule)
             plan = Plan(folder, Path(root) / f"zeta-{zeta}", tuple(args.qualities), "small-hyperprior", args.prior,
                         settings, args.seed, device=args.device)
@@ -105,7 +106,7 @@ def main() -> None:
                                      "side": WALLPAPER_SIDE if args.held_out else args.side,
                                      "sampler": f"{args.steps} DDPM steps", "constraint": args.constraint,
                                      "schedule": args.schedule, "spacing": args.spacing, "band": args.band,
-                                     "even_pull": args.even_pull, "step_rule": args.step_rule, "seed": args.seed,
+                                     "even_pull_from": args.even_pull_from, "step_rule": args.step_rule, "seed": args.seed,
                                      "device": args.device,
                                      "rows": rows})  # after each ζ
     print(path)

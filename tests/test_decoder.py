@@ -109,6 +109,23 @@ def test_the_spacing_is_the_samplers_own_unless_chosen_and_quadratic_needs_ddpm(
             PerceptualSettings(**wrong)
 
 
+def test_the_even_pull_applies_from_its_quality_on(tiny_prior, tiles, monkeypatch):
+    assert [PerceptualSettings(even_pull_from=1).even_pull_at(quality) for quality in (0, 1, 7)] == [False, True, True]
+    assert PerceptualSettings(even_pull_from=0).even_pull_at(0)
+    assert not any(PerceptualSettings().even_pull_at(quality) for quality in range(8))  # off by default
+    for wrong in (-1, 1.5, "1"):
+        with pytest.raises(IdemlabError, match="even_pull_from must be None or a quality"):
+            PerceptualSettings(even_pull_from=wrong)
+    import idemlab.decoder.perceptual as perceptual
+
+    pulls, real = [], perceptual.idempotence_guidance
+    monkeypatch.setattr(perceptual, "idempotence_guidance", lambda *args: pulls.append(args[-1]) or real(*args))
+    for quality in (0, 1):  # a 20×24 crop: the encoder pads it, so the even pull is not a no-op
+        perceptual_decode([encode(tiles[0][:20, :24], quality)], 0,
+                          PerceptualSettings(steps=2, correct=False, even_pull_from=1), tiny_prior)
+    assert pulls == [False, True]
+
+
 @pytest.mark.parametrize("height, width", [(32, 32), (64, 96)])
 def test_the_paper_preset_takes_the_authors_guidance_step(height, width):
     """ζ·∇ of our image constraint equals 0.6·∇ of the authors' loss, the unsquared norm of

@@ -43,10 +43,14 @@ class PerceptualSettings:
     DDIM steps are even). With quadratic spacing ζ is the pull of a step of the mean length, and
     each step pulls in proportion to its length. ``band``: the constraint sees x̂₀ clipped to
     [−1, 1], and a pixel passes its gradient where ``|x̂₀| < band`` (1: DPS's plain clip;
-    ``constraints.band_clamp``). ``even_pull``: each pixel's pull is divided by the number of
-    encoder-input pixels it fills, so the last row, column and corner, which the encoder's edge
-    padding copies, pull like any other (``constraints.even_pull``). ``step_rule``: how the
-    correction's gradient steps move the pixels (``correction.STEP_RULES``)."""
+    ``constraints.band_clamp``). ``even_pull_from``: files of this quality and above are sampled
+    with the even pull: each pixel's pull is divided by the number of encoder-input pixels it
+    fills, so the last row, column and corner, which the encoder's edge padding copies, pull like
+    any other (``constraints.even_pull``; a no-op on images the codec does not pad). 0: every
+    file; None (the default): none. ``step_rule``: how the correction's gradient steps move the
+    pixels (``correction.STEP_RULES``). ``even_pull_from=1, step_rule="scaled"`` is far more
+    faithful on padded photos and keeps the raw sample's realism, but Adam's default steps leave
+    a lower patch SWD at the low rates (the eighth rule of ``training/correction_rules.md``)."""
 
     steps: int = 100
     sampler: str = "ddpm"
@@ -56,7 +60,7 @@ class PerceptualSettings:
     correct: bool = True
     spacing: str | None = None
     band: float = 1.1
-    even_pull: bool = False
+    even_pull_from: int | None = None
     step_rule: str = "adam"
 
     def __post_init__(self) -> None:
@@ -72,6 +76,8 @@ class PerceptualSettings:
             f"spacing must be one of {SPACINGS} ('quadratic' with the DDPM sampler only), not {self.spacing!r}":
                 self.spacing in SPACINGS and (self.spacing == "uniform" or self.sampler == "ddpm"),
             f"band must be a number ≥ 1, not {self.band!r}": isinstance(self.band, (int, float)) and self.band >= 1,
+            f"even_pull_from must be None or a quality ≥ 0, not {self.even_pull_from!r}": self.even_pull_from is None
+                or (isinstance(self.even_pull_from, int) and self.even_pull_from >= 0),
             f"step_rule must be one of {STEP_RULES}, not {self.step_rule!r}": self.step_rule in STEP_RULES,
         }
         problems = [message for message, ok in valid.items() if not ok]
@@ -82,10 +88,14 @@ class PerceptualSettings:
     def paper(cls, height: int, width: int, correct: bool = True) -> PerceptualSettings:
         """Return the paper's sampler for height×width images: 1000 evenly spaced DDPM steps, the
         image-space constraint, the ζ that takes the authors' step (``constraints.paper_zeta``) and
-        DPS's plain clip (band 1) and gradient (no even pull). The paper saves the sample as is (``correct=False``); the book's
-        correction stays on by default."""
+        DPS's plain clip (band 1) and gradient (no even pull). The paper saves the sample as is
+        (``correct=False``); the book's correction stays on by default."""
         return cls(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(height, width), correct=correct,
-                   spacing="uniform", band=1.0, even_pull=False)
+                   spacing="uniform", band=1.0, even_pull_from=None)
+
+    def even_pull_at(self, quality: int) -> bool:
+        """Return whether files of this quality are sampled with the even pull."""
+        return self.even_pull_from is not None and quality >= self.even_pull_from
 
     def zeta_at(self, step: int) -> float:
         """Return ζ at a step: constant, or rising linearly to 2ζ (mean ζ) at the last step."""
@@ -132,7 +142,7 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     with torch.no_grad():
         _, means = y_distribution(codec, z_hat, y_hat)  # zero but for a mean-scale hyperprior or a context model
     guidance = idempotence_guidance(settings.constraint, codec, y_hat, f.height, f.width, means, settings.band,
-                                     settings.even_pull)
+                                     settings.even_pull_at(f.quality))
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,
                            generator, progress, settings.spacing)
     raw = ((x0 + 1) / 2)[..., : f.height, : f.width]

@@ -9,7 +9,7 @@ from idemlab.data import held_out_patches, held_out_photos, to_uint8
 from idemlab.decoder import (CONSTRAINTS, PerceptualSettings, correct_to_files, idempotence_guidance, make_idempotent,
                              ste_round)
 from idemlab.decoder.constraints import as_encoder_input, band_clamp, copies, even_pull, residual_norm
-from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction, _as_saved, _descend, _polish, _Search
+from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction, _as_saved, _descend, _polish, _Search, _Target
 from idemlab.decoder.perceptual import perceptual_decode
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.metrics import psnr
@@ -233,12 +233,14 @@ def test_the_lattice_polish_moves_an_image_off_its_cell_edges_by_single_gray_lev
     quality = 5
     data, model, (y_symbols, z_symbols) = encode(image, quality), codec_for(SMALL_HYPERPRIOR, quality), symbols(image, quality)
     start = torch.tensor(decode(data)).permute(2, 0, 1)[None].float() / 255
-    without = make_idempotent(model, start, y_symbols, z_symbols, polish_moves=0, retries=0, fallbacks=0)  # one round
-    assert without.exact[0] and not without.robust[0]
+    search = _Search(_Target(model, y_symbols, z_symbols, *image.shape[:2], 0.0), start)
+    _descend(search, 0.1, 500, 1e-3, "adam")  # one round's gradient steps (make_idempotent's), without the polish
+    assert search.exact[0] and not search.robust[0]
+    without = to_uint8(search.result)
     polished = make_idempotent(model, start, y_symbols, z_symbols)
     assert polished.robust[0] and polished.replaced[0] == 0 and encode(polished.images[0], quality) == data
     assert cell_margin(polished.images[0], data) >= SAFETY
-    change = np.abs(polished.images[0].astype(int) - without.images[0].astype(int))
+    change = np.abs(polished.images[0].astype(int) - without[0].astype(int))
     assert change.any(-1).mean() < 0.02 and change.max() <= 8  # a dozen pixels, by a few gray levels
 
 
@@ -292,6 +294,20 @@ def test_scaled_steps_reach_the_margin_of_the_saved_image():
         assert search.exact[0] and not search.robust[0]
         _descend(search, 0.1, 50, 1e-3, rule)
         assert bool(search.robust[0]) == robust
+
+
+def test_a_file_adam_leaves_short_of_the_margin_is_finished_on_its_saved_image(monkeypatch):
+    """Adam's rounds all restart from the first exact image and take the same float steps, which
+    cannot move it; make_idempotent then gives it the scaled rules' margin phase, and it ends robust."""
+    import idemlab.decoder.correction as correction
+
+    class _Model:  # a stand-in codec: only the MSE reconstruction (for the fallback) is asked of it
+        g_s = staticmethod(lambda y: torch.zeros(1, 1, 1, 2))
+
+    monkeypatch.setattr(correction, "_Target", lambda *args: _RoundingTarget())
+    start = torch.tensor([40.75, 204.0]).reshape(1, 1, 1, 2) / 255
+    result = make_idempotent(_Model(), start, torch.zeros(1), torch.zeros(1), fallbacks=0, polish_moves=0)
+    assert result.exact[0] and result.robust[0] and result.replaced[0] == 0
 
 
 def test_the_report_separates_exact_files_with_and_without_mse_pixels():

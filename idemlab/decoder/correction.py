@@ -167,9 +167,10 @@ class _Search:
 STEP_RULES = ("adam", "scaled", "scaled-momentum")
 
 
-def _descend(search: _Search, margin: float, max_steps: int, learning_rate: float, step_rule: str) -> None:
-    """Run gradient steps from the current iterates of the images not yet robust; each step
-    computes only those images. ``step_rule``: "adam" moves every pixel with any gradient by
+def _descend(search: _Search, margin: float, max_steps: int, learning_rate: float, step_rule: str,
+             only: torch.Tensor | None = None) -> None:
+    """Run gradient steps from the current iterates of the images not yet robust (of those ``only``
+    marks, if given); each step computes only those images. ``step_rule``: "adam" moves every pixel with any gradient by
     about ``learning_rate`` a step; "scaled" moves each image's pixel of largest gradient by
     ``learning_rate`` and every other in proportion to its gradient, so pixels that matter little
     move little; "scaled-momentum" adds heavy-ball momentum (0.9) to those steps. Under both
@@ -183,10 +184,11 @@ def _descend(search: _Search, margin: float, max_steps: int, learning_rate: floa
     velocity, momentum = torch.zeros_like(images), 0.9 if step_rule == "scaled-momentum" else 0.0
     target, margin_steps = search.target, MARGIN_STEPS if optimizer is not None else SCALED_MARGIN_STEPS
     exact_since = torch.where(search.exact, 0, max_steps + 1)
+    moving = torch.ones_like(search.robust) if only is None else only
     for step in range(1, max_steps + 1):
         exact_since = torch.where(search.exact & (exact_since > step), step, exact_since)
         # an exact image gets at most margin_steps more steps to reach the margin
-        index = (~search.robust & (step - exact_since <= margin_steps)).nonzero().squeeze(1)
+        index = (moving & ~search.robust & (step - exact_since <= margin_steps)).nonzero().squeeze(1)
         if not len(index):
             break
         x, image_margin = (images[index] + delta[index]).clamp(0, 1), margin
@@ -262,8 +264,10 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
     from where it stands (gradient steps that restart after the polish get out of where they
     stalled), then, up to ``fallbacks`` times, the pixels under the failing cells of an image not
     yet exact (grown by 8, then 16, ... pixels) are replaced by the MSE reconstruction before the
-    next round. An image that never gets there is returned as its first exact iterate (``robust``
-    False) or its last one (``exact`` False). ``means``: the y means of the received file
+    next round. Under Adam's steps an image still exact but not robust after every round (each
+    round restarted from its first exact iterate, and took the same steps) then gets the scaled
+    rules' margin phase on its saved image. An image that never gets there is returned as its
+    first exact iterate (``robust`` False) or its last one (``exact`` False). ``means``: the y means of the received file
     (``pipeline.y_distribution``), for a mean-scale hyperprior or a context model; ``step_rule``
     how the gradient steps move the pixels (``STEP_RULES``, ``_descend``)."""
     if step_rule not in STEP_RULES:
@@ -285,5 +289,8 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
         _polish(search, polish_moves)
         if search.robust.all():
             break
+    short = search.exact & ~search.robust
+    if step_rule == "adam" and short.any():  # each Adam round restarted from the same first exact image
+        _descend(search, margin, max_steps, learning_rate, "scaled", only=short)
     return Correction(to_uint8(search.result), search.exact.cpu().numpy(), search.steps.cpu().numpy(),
                       replaced.flatten(1).mean(1).cpu().numpy(), search.robust.cpu().numpy())

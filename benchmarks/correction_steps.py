@@ -3,9 +3,9 @@
 ``python benchmarks/correction_steps.py --wallpapers DIR`` writes results/correction_steps.json:
 five training photographs shrunk to 150 pixels on the longer side (so that the encoder pads their
 rows and columns), each coded at every shipped quality, decoded once by the default sampler
-(``--even-pull`` / ``--no-even-pull`` / ``--even-pull-from Q``: another even pull) without the correction (the seed ``idemlab evaluate`` gives
-it, decoder seed 0), and that one raw
-sample corrected by each step rule of ``make_idempotent`` (``--step-rules``; ``correction.STEP_RULES``).
+(``--even-pull``, ``--no-even-pull`` or ``--even-pull-from Q``: with that even pull) without the
+correction (the seed ``idemlab evaluate`` gives it, decoder seed 0), and that one raw sample
+corrected by each step rule of ``make_idempotent`` (``--step-rules``; ``correction.STEP_RULES``).
 So the rules differ only in the correction. Per photo and rate: PSNR of the MSE decoder, of the
 raw sample and of each corrected image, the correction's steps, whether the file is byte-identical
 and robust, the share of pixels from the MSE fallback, how far the correction moved the image

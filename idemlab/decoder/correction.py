@@ -170,10 +170,11 @@ STEP_RULES = ("adam", "scaled", "scaled-momentum")
 def _descend(search: _Search, margin: float, max_steps: int, learning_rate: float, step_rule: str,
              only: torch.Tensor | None = None) -> None:
     """Run gradient steps from the current iterates of the images not yet robust (of those ``only``
-    marks, if given); each step computes only those images. ``step_rule``: "adam" moves every pixel with any gradient by
-    about ``learning_rate`` a step; "scaled" moves each image's pixel of largest gradient by
-    ``learning_rate`` and every other in proportion to its gradient, so pixels that matter little
-    move little; "scaled-momentum" adds heavy-ball momentum (0.9) to those steps. Under both
+    marks, if given); each step computes only those images. ``step_rule``: "adam" moves every
+    pixel with any gradient by about ``learning_rate`` a step; "scaled" moves each image's pixel
+    of largest gradient by ``learning_rate`` and every other in proportion to its gradient, so
+    pixels that matter little move little; "scaled-momentum" adds heavy-ball momentum (0.9) to
+    those steps. Under both
     scaled rules an image once exact descends on its saved 8-bit version (rounded, with the
     gradient passed straight through) towards ``POLISH_MARGIN``, for up to ``SCALED_MARGIN_STEPS``:
     a float image inside the margin has no gradient left, yet rounding may push its latents back
@@ -267,9 +268,9 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
     next round. Under Adam's steps an image still exact but not robust after every round (each
     round restarted from its first exact iterate, and took the same steps) then gets the scaled
     rules' margin phase on its saved image. An image that never gets there is returned as its
-    first exact iterate (``robust`` False) or its last one (``exact`` False). ``means``: the y means of the received file
-    (``pipeline.y_distribution``), for a mean-scale hyperprior or a context model; ``step_rule``
-    how the gradient steps move the pixels (``STEP_RULES``, ``_descend``)."""
+    first exact iterate (``robust`` False) or its last one (``exact`` False). ``means``: the y
+    means of the received file (``pipeline.y_distribution``), for a mean-scale hyperprior or a
+    context model; ``step_rule`` how the gradient steps move the pixels (``STEP_RULES``, ``_descend``)."""
     if step_rule not in STEP_RULES:
         raise IdemlabError(f"step_rule must be one of {STEP_RULES}, not {step_rule!r}")
     height, width = images.shape[-2:]

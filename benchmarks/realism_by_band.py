@@ -47,10 +47,13 @@ def main() -> None:
             data = encode(photo, quality)
             sets["mse"].append(decode(data))
             sets["mse_noise3"].append(with_noise(sets["mse"][-1], 3.0, np.random.default_rng(0)))
+            raws = {}  # the raw sample, by whether it had the even pull (at q0 both decoders share one)
             for decoder, settings in DECODERS.items():  # the raw sample, then its correction, as `evaluate` does
-                sampler = PerceptualSettings(correct=False, even_pull_from=settings.even_pull_from)
-                raw = perceptual_decode([data], image_seed(0, f"{name}.png", quality), sampler, prior).raw
-                sets[decoder].append(correct_to_files(raw, [data], settings.step_rule).images[0])
+                pull = settings.even_pull_at(quality)
+                if pull not in raws:
+                    sampler = PerceptualSettings(correct=False, even_pull_from=settings.even_pull_from)
+                    raws[pull] = perceptual_decode([data], image_seed(0, f"{name}.png", quality), sampler, prior).raw
+                sets[decoder].append(correct_to_files(raws[pull], [data], settings.step_rule).images[0])
         rates[quality] = {}
         for name, images in sets.items():
             bands = patch_swd(np.concatenate([tiles(image) for image in images]), originals)

@@ -15,7 +15,8 @@ at quality Q and above (``--even-pull``: every quality; ``--no-even-pull``: none
 "even_pull" instead of "even_pull_from" say true for every quality, false for none, and those
 with neither were measured without it; the side-150 runs at ζ 2, 3 and 4 were made while it was
 on by default, so of those only the default's runs name a flag, ``--no-even-pull``);
-``--step-rule`` how the correction steps (JSONs without one used Adam);
+``--step-rule`` how the correction steps (JSONs without one used Adam) and ``--scaled-steps-from Q``
+from which quality it takes scaled steps instead (JSONs without one: none);
 ``--side`` shrinks the training photographs to another longest side (150 pads rows and columns);
 ``--seed`` the decoder's seed (0);
 ``--device cuda`` samples on a GPU. Per
@@ -64,6 +65,8 @@ def main() -> None:
     add_even_pull_options(parser)
     parser.add_argument("--step-rule", choices=STEP_RULES, default=PerceptualSettings.step_rule,
                         help="how the correction's gradient steps move the pixels")
+    parser.add_argument("--scaled-steps-from", type=int, default=PerceptualSettings.scaled_steps_from, metavar="Q",
+                        help="files of quality Q and above take scaled steps (default: %(default)s)")
     parser.add_argument("--side", type=int, default=WALLPAPER_SIDE, help="longest side of the training photographs")
     parser.add_argument("--seed", type=int, default=0, help="the decoder's seed (idemlab evaluate --seed)")
     parser.add_argument("--device", default="cpu")
@@ -85,7 +88,7 @@ def main() -> None:
         for zeta in args.zetas:
             settings = PerceptualSettings(steps=args.steps, constraint=args.constraint, zeta=zeta, zeta_schedule=args.schedule,
                                           spacing=args.spacing, band=args.band, even_pull_from=args.even_pull_from,
-                                          step_rule=args.step_rule)
+                                          step_rule=args.step_rule, scaled_steps_from=args.scaled_steps_from)
             plan = Plan(folder, Path(root) / f"zeta-{zeta}", tuple(args.qualities), "small-hyperprior", args.prior,
                         settings, args.seed, device=args.device)
             rates = run(plan, progress=False)["rates"]
@@ -106,7 +109,8 @@ def main() -> None:
                                      "side": WALLPAPER_SIDE if args.held_out else args.side,
                                      "sampler": f"{args.steps} DDPM steps", "constraint": args.constraint,
                                      "schedule": args.schedule, "spacing": args.spacing, "band": args.band,
-                                     "even_pull_from": args.even_pull_from, "step_rule": args.step_rule, "seed": args.seed,
+                                     "even_pull_from": args.even_pull_from, "step_rule": args.step_rule,
+                                     "scaled_steps_from": args.scaled_steps_from, "seed": args.seed,
                                      "device": args.device,
                                      "rows": rows})  # after each ζ
     print(path)

@@ -112,7 +112,8 @@ def test_the_spacing_is_the_samplers_own_unless_chosen_and_quadratic_needs_ddpm(
 def test_the_even_pull_applies_from_its_quality_on(tiny_prior, tiles, monkeypatch):
     assert [PerceptualSettings(even_pull_from=1).even_pull_at(quality) for quality in (0, 1, 7)] == [False, True, True]
     assert PerceptualSettings(even_pull_from=0).even_pull_at(0)
-    assert not any(PerceptualSettings().even_pull_at(quality) for quality in range(8))  # off by default
+    assert [PerceptualSettings().even_pull_at(quality) for quality in (0, 5, 7)] == [False, False, True]  # the ninth rule
+    assert not any(PerceptualSettings(even_pull_from=None).even_pull_at(quality) for quality in range(8))
     for wrong in (-1, 1.5, "1"):
         with pytest.raises(IdemlabError, match="even_pull_from must be None or a quality"):
             PerceptualSettings(even_pull_from=wrong)
@@ -124,6 +125,24 @@ def test_the_even_pull_applies_from_its_quality_on(tiny_prior, tiles, monkeypatc
         perceptual_decode([encode(tiles[0][:20, :24], quality)], 0,
                           PerceptualSettings(steps=2, correct=False, even_pull_from=1), tiny_prior)
     assert pulls == [False, True]
+
+
+def test_scaled_steps_apply_from_their_quality_on(tiny_prior, tiles, monkeypatch):
+    settings = PerceptualSettings(scaled_steps_from=5)
+    assert [settings.step_rule_at(quality) for quality in (0, 4, 5, 7)] == ["adam", "adam", "scaled", "scaled"]
+    assert PerceptualSettings(step_rule="scaled").step_rule_at(0) == "scaled"
+    assert [PerceptualSettings().step_rule_at(quality) for quality in (0, 5, 7)] == ["adam", "adam", "scaled"]
+    for wrong in (-1, 1.5, "1"):
+        with pytest.raises(IdemlabError, match="scaled_steps_from must be None or a quality"):
+            PerceptualSettings(scaled_steps_from=wrong)
+    import idemlab.decoder.perceptual as perceptual
+
+    rules, real = [], perceptual.make_idempotent
+    monkeypatch.setattr(perceptual, "make_idempotent",
+                        lambda *args, **kwargs: rules.append(kwargs["step_rule"]) or real(*args, **kwargs))
+    for quality in (0, 1):
+        perceptual_decode([encode(tiles[0], quality)], 0, PerceptualSettings(steps=2, scaled_steps_from=1), tiny_prior)
+    assert rules == ["adam", "scaled"]
 
 
 @pytest.mark.parametrize("height, width", [(32, 32), (64, 96)])

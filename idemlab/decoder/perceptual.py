@@ -35,10 +35,13 @@ ZETA_SCHEDULES = ("constant", "increasing")
 class PerceptualSettings:
     """How the perceptual decoder samples. Defaults: 100 stochastic DDPM steps (100 network
     evaluations) spaced quadratically in time, the paper's image-space constraint, ζ = 4 constant,
-    gradient band 1.1, exact-idempotence correction on — the sampler chosen on training patches
-    (``benchmarks/guidance_sweep.py``), the spacing and ζ (with the shipped prior) on whole
-    training photos (``benchmarks/whole_photo_sweep.py``), the band on training patches and
-    photos (``benchmarks/gradient_band_sweep.py``; the rules in ``training/README.md``).
+    gradient band 1.1, exact-idempotence correction on, and at quality 7 the even pull and scaled
+    correction steps — the sampler chosen on training patches (``benchmarks/guidance_sweep.py``),
+    the spacing and ζ (with the shipped prior) on whole training photos
+    (``benchmarks/whole_photo_sweep.py``), the band on training patches and photos
+    (``benchmarks/gradient_band_sweep.py``; the rules in ``training/README.md``), the last on
+    training photos (``benchmarks/correction_steps.py``; the ninth rule of
+    ``training/correction_rules.md``).
     ``spacing`` None means the sampler's own: quadratic for DDPM, uniform for DDIM (diffusers'
     DDIM steps are even). With quadratic spacing ζ is the pull of a step of the mean length, and
     each step pulls in proportion to its length. ``band``: the constraint sees x̂₀ clipped to
@@ -47,10 +50,12 @@ class PerceptualSettings:
     with the even pull: each pixel's pull is divided by the number of encoder-input pixels it
     fills, so the last row, column and corner, which the encoder's edge padding copies, pull like
     any other (``constraints.even_pull``; a no-op on images the codec does not pad). 0: every
-    file; None (the default): none. ``step_rule``: how the correction's gradient steps move the
-    pixels (``correction.STEP_RULES``). ``even_pull_from=1, step_rule="scaled"`` is far more
-    faithful on padded photos and keeps the raw sample's realism, but Adam's default steps leave
-    a lower patch SWD at the low rates (the eighth rule of ``training/correction_rules.md``)."""
+    file; None: none. ``step_rule``: how the correction's gradient steps move the pixels
+    (``correction.STEP_RULES``); ``scaled_steps_from``: files of this quality and above take
+    "scaled" steps instead (None: none). Both from 1 (``even_pull_from=1, step_rule="scaled"``)
+    is far more faithful on padded photos and keeps the raw sample's realism, but Adam's steps
+    leave a lower patch SWD at the low rates (the eighth rule); at quality 5 too, by 6 % on the
+    ninth rule's photos, so the default takes them from 7 only."""
 
     steps: int = 100
     sampler: str = "ddpm"
@@ -60,8 +65,9 @@ class PerceptualSettings:
     correct: bool = True
     spacing: str | None = None
     band: float = 1.1
-    even_pull_from: int | None = None
+    even_pull_from: int | None = 7
     step_rule: str = "adam"
+    scaled_steps_from: int | None = 7
 
     def __post_init__(self) -> None:
         if self.spacing is None:
@@ -76,8 +82,10 @@ class PerceptualSettings:
             f"spacing must be one of {SPACINGS} ('quadratic' with the DDPM sampler only), not {self.spacing!r}":
                 self.spacing in SPACINGS and (self.spacing == "uniform" or self.sampler == "ddpm"),
             f"band must be a number ≥ 1, not {self.band!r}": isinstance(self.band, (int, float)) and self.band >= 1,
-            f"even_pull_from must be None or a quality ≥ 0, not {self.even_pull_from!r}": self.even_pull_from is None
-                or (isinstance(self.even_pull_from, int) and self.even_pull_from >= 0),
+            f"even_pull_from must be None or a quality ≥ 0, not {self.even_pull_from!r}":
+                _is_quality_or_none(self.even_pull_from),
+            f"scaled_steps_from must be None or a quality ≥ 0, not {self.scaled_steps_from!r}":
+                _is_quality_or_none(self.scaled_steps_from),
             f"step_rule must be one of {STEP_RULES}, not {self.step_rule!r}": self.step_rule in STEP_RULES,
         }
         problems = [message for message, ok in valid.items() if not ok]
@@ -89,19 +97,32 @@ class PerceptualSettings:
         """Return the paper's sampler for height×width images: 1000 evenly spaced DDPM steps, the
         image-space constraint, the ζ that takes the authors' step (``constraints.paper_zeta``) and
         DPS's plain clip (band 1) and gradient (no even pull). The paper saves the sample as is
-        (``correct=False``); the book's correction stays on by default."""
+        (``correct=False``); the book's correction, as the default decoder's, stays on by default."""
         return cls(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(height, width), correct=correct,
                    spacing="uniform", band=1.0, even_pull_from=None)
 
     def even_pull_at(self, quality: int) -> bool:
         """Return whether files of this quality are sampled with the even pull."""
-        return self.even_pull_from is not None and quality >= self.even_pull_from
+        return _reached(self.even_pull_from, quality)
+
+    def step_rule_at(self, quality: int) -> str:
+        """Return how the correction steps on files of this quality."""
+        return "scaled" if _reached(self.scaled_steps_from, quality) else self.step_rule
 
     def zeta_at(self, step: int) -> float:
         """Return ζ at a step: constant, or rising linearly to 2ζ (mean ζ) at the last step."""
         if self.zeta_schedule == "constant":
             return self.zeta
         return 2 * self.zeta * (step + 1) / self.steps
+
+
+def _is_quality_or_none(value: object) -> bool:
+    return value is None or (isinstance(value, int) and value >= 0)
+
+
+def _reached(threshold: int | None, quality: int) -> bool:
+    """Return whether a quality is at or above a threshold quality (None: never)."""
+    return threshold is not None and quality >= threshold
 
 
 @dataclass
@@ -149,20 +170,22 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
     if not settings.correct:
         return PerceptualDecoding(to_uint8(raw), raw.cpu(), None)
     correction = _judged(make_idempotent(codec, raw, *received_symbols(codec, y_hat, z_hat), means=means,
-                                         step_rule=settings.step_rule), files)
+                                         step_rule=settings.step_rule_at(f.quality)), files)
     return PerceptualDecoding(correction.images, raw.cpu(), correction)
 
 
-def correct_to_files(images: torch.Tensor, files: list[bytes], step_rule: str = "adam") -> Correction:
+def correct_to_files(images: torch.Tensor, files: list[bytes], step_rule: str | None = None) -> Correction:
     """Return the exact-idempotence correction, on the CPU, of any images (n, 3, H, W) in [0, 1] —
     a blend of two decodings, say — for the files they decode (one codec, quality and size):
     ``.images`` re-encode to the files byte for byte where ``.exact`` says so. ``step_rule``: how
-    its gradient steps move the pixels (``correction.STEP_RULES``)."""
-    _, model, y_hat, z_hat = _received_batch(files)
+    its gradient steps move the pixels (``correction.STEP_RULES``; None: the default decoder's
+    at the files' quality)."""
+    f, model, y_hat, z_hat = _received_batch(files)
     with torch.no_grad():
         _, means = y_distribution(model, z_hat, y_hat)
+    rule = PerceptualSettings().step_rule_at(f.quality) if step_rule is None else step_rule
     return _judged(make_idempotent(model, images, *received_symbols(model, y_hat, z_hat), means=means,
-                                   step_rule=step_rule), files)
+                                   step_rule=rule), files)
 
 
 def _received_batch(files: list[bytes], max_pixels: int | None = None):

@@ -145,6 +145,22 @@ def test_scaled_steps_apply_from_their_quality_on(tiny_prior, tiles, monkeypatch
     assert rules == ["adam", "scaled"]
 
 
+def test_correct_to_files_steps_as_the_default_decoder_does_at_the_files_quality(tiles, monkeypatch):
+    rules = []
+
+    def record(model, images, y_symbols, z_symbols, means, step_rule):
+        rules.append(step_rule)
+        n = len(images)
+        return Correction(to_uint8(images), np.zeros(n, bool), np.zeros(n, int), np.zeros(n), np.zeros(n, bool))
+
+    monkeypatch.setattr("idemlab.decoder.perceptual.make_idempotent", record)
+    image = torch.rand(1, 3, 32, 32)
+    with pytest.warns(InexactWarning):  # the stand-in corrects nothing
+        for quality, rule in ((5, None), (7, None), (7, "adam")):
+            correct_to_files(image, [encode(tiles[0], quality)], rule)
+    assert rules == ["adam", "scaled", "adam"]
+
+
 @pytest.mark.parametrize("height, width", [(32, 32), (64, 96)])
 def test_the_paper_preset_takes_the_authors_guidance_step(height, width):
     """ζ·∇ of our image constraint equals 0.6·∇ of the authors' loss, the unsquared norm of

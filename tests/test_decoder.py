@@ -112,7 +112,7 @@ def test_the_spacing_is_the_samplers_own_unless_chosen_and_quadratic_needs_ddpm(
 def test_the_even_pull_applies_from_its_quality_on(tiny_prior, tiles, monkeypatch):
     assert [PerceptualSettings(even_pull_from=1).even_pull_at(quality) for quality in (0, 1, 7)] == [False, True, True]
     assert PerceptualSettings(even_pull_from=0).even_pull_at(0)
-    assert [PerceptualSettings().even_pull_at(quality) for quality in (0, 5, 7)] == [False, False, True]  # the ninth rule
+    assert [PerceptualSettings().even_pull_at(quality) for quality in (0, 3, 5, 7)] == [False, False, True, True]
     assert not any(PerceptualSettings(even_pull_from=None).even_pull_at(quality) for quality in range(8))
     for wrong in (-1, 1.5, "1"):
         with pytest.raises(IdemlabError, match="even_pull_from must be None or a quality"):
@@ -131,7 +131,7 @@ def test_scaled_steps_apply_from_their_quality_on(tiny_prior, tiles, monkeypatch
     settings = PerceptualSettings(scaled_steps_from=5)
     assert [settings.step_rule_at(quality) for quality in (0, 4, 5, 7)] == ["adam", "adam", "scaled", "scaled"]
     assert PerceptualSettings(step_rule="scaled").step_rule_at(0) == "scaled"
-    assert [PerceptualSettings().step_rule_at(quality) for quality in (0, 5, 7)] == ["adam", "adam", "scaled"]
+    assert [PerceptualSettings().step_rule_at(quality) for quality in (0, 3, 5, 7)] == ["adam", "adam", "scaled", "scaled"]
     for wrong in (-1, 1.5, "1"):
         with pytest.raises(IdemlabError, match="scaled_steps_from must be None or a quality"):
             PerceptualSettings(scaled_steps_from=wrong)
@@ -156,7 +156,7 @@ def test_correct_to_files_steps_as_the_default_decoder_does_at_the_files_quality
     monkeypatch.setattr("idemlab.decoder.perceptual.make_idempotent", record)
     image = torch.rand(1, 3, 32, 32)
     with pytest.warns(InexactWarning):  # the stand-in corrects nothing
-        for quality, rule in ((5, None), (7, None), (7, "adam")):
+        for quality, rule in ((3, None), (5, None), (5, "adam")):
             correct_to_files(image, [encode(tiles[0], quality)], rule)
     assert rules == ["adam", "scaled", "adam"]
 

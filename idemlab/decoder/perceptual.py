@@ -35,12 +35,12 @@ ZETA_SCHEDULES = ("constant", "increasing")
 class PerceptualSettings:
     """How the perceptual decoder samples. Defaults: 100 stochastic DDPM steps (100 network
     evaluations) spaced quadratically in time, the paper's image-space constraint, ζ = 4 constant,
-    gradient band 1.1, exact-idempotence correction on, and at quality 7 the even pull and scaled
-    correction steps — the sampler chosen on training patches (``benchmarks/guidance_sweep.py``),
+    gradient band 1.1, exact-idempotence correction on, and from quality 5 on the even pull and
+    scaled correction steps — the sampler chosen on training patches (``benchmarks/guidance_sweep.py``),
     the spacing and ζ (with the shipped prior) on whole training photos
     (``benchmarks/whole_photo_sweep.py``), the band on training patches and photos
     (``benchmarks/gradient_band_sweep.py``; the rules in ``training/README.md``), the last on
-    training photos (``benchmarks/correction_steps.py``; the ninth rule of
+    training photos (``benchmarks/correction_steps.py``; the ninth and tenth rules of
     ``training/correction_rules.md``).
     ``spacing`` None means the sampler's own: quadratic for DDPM, uniform for DDIM (diffusers'
     DDIM steps are even). With quadratic spacing ζ is the pull of a step of the mean length, and
@@ -54,8 +54,8 @@ class PerceptualSettings:
     (``correction.STEP_RULES``); ``scaled_steps_from``: files of this quality and above take
     "scaled" steps instead (None: none). Both from 1 (``even_pull_from=1, step_rule="scaled"``)
     is far more faithful on padded photos and keeps the raw sample's realism, but Adam's steps
-    leave a lower patch SWD at the low rates (the eighth rule); at quality 5 too, by 6 % on the
-    ninth rule's photos, so the default takes them from 7 only."""
+    leave a lower patch SWD at the low rates (the eighth rule), so the default takes them from
+    quality 5 on, where Adam's correction costs the most fidelity (the ninth and tenth rules)."""
 
     steps: int = 100
     sampler: str = "ddpm"
@@ -65,9 +65,9 @@ class PerceptualSettings:
     correct: bool = True
     spacing: str | None = None
     band: float = 1.1
-    even_pull_from: int | None = 7
+    even_pull_from: int | None = 5
     step_rule: str = "adam"
-    scaled_steps_from: int | None = 7
+    scaled_steps_from: int | None = 5
 
     def __post_init__(self) -> None:
         if self.spacing is None:

@@ -53,7 +53,7 @@ def main() -> None:
                 if pull not in raws:
                     sampler = PerceptualSettings(correct=False, even_pull_from=settings.even_pull_from)
                     raws[pull] = perceptual_decode([data], image_seed(0, f"{name}.png", quality), sampler, prior).raw
-                sets[decoder].append(correct_to_files(raws[pull], [data], settings.step_rule).images[0])
+                sets[decoder].append(correct_to_files(raws[pull], [data], settings.step_rule_at(quality)).images[0])
         rates[quality] = {}
         for name, images in sets.items():
             bands = patch_swd(np.concatenate([tiles(image) for image in images]), originals)

@@ -16,7 +16,7 @@ at quality Q and above (``--even-pull``: every quality; ``--no-even-pull``: none
 with neither were measured without it; the side-150 runs at ζ 2, 3 and 4 were made while it was
 on by default, so of those only the default's runs name a flag, ``--no-even-pull``);
 ``--step-rule`` how the correction steps (JSONs without one used Adam) and ``--scaled-steps-from Q``
-from which quality it takes scaled steps instead (JSONs without one: none);
+from which quality it takes scaled steps instead (``--no-scaled-steps``: none; JSONs without one: none);
 ``--side`` shrinks the training photographs to another longest side (150 pads rows and columns);
 ``--seed`` the decoder's seed (0);
 ``--device cuda`` samples on a GPU. Per
@@ -67,6 +67,8 @@ def main() -> None:
                         help="how the correction's gradient steps move the pixels")
     parser.add_argument("--scaled-steps-from", type=int, default=PerceptualSettings.scaled_steps_from, metavar="Q",
                         help="files of quality Q and above take scaled steps (default: %(default)s)")
+    parser.add_argument("--no-scaled-steps", dest="scaled_steps_from", action="store_const", const=None,
+                        help="--step-rule at every quality (as every run before 2026-12-05 17:20)")
     parser.add_argument("--side", type=int, default=WALLPAPER_SIDE, help="longest side of the training photographs")
     parser.add_argument("--seed", type=int, default=0, help="the decoder's seed (idemlab evaluate --seed)")
     parser.add_argument("--device", default="cpu")

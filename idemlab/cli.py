@@ -6,6 +6,7 @@ Book: Part II, chapters "The MSE codec" and "The idempotent perceptual decoder".
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -160,6 +161,32 @@ def info_command(args: argparse.Namespace) -> None:
     print(f"rate        {8 * len(data) / (f.width * f.height):.4f} bpp from the file size")
 
 
+def realism_command(args: argparse.Namespace) -> None:
+    """Print every realism measure of one folder of images against a reference folder."""
+    for folder in (args.images, args.reference):
+        if not folder.is_dir():
+            raise IdemlabError(f"{folder} is not a folder")
+    from idemlab.data import read_folder
+    from idemlab.realism.report import realism_report
+
+    images, reference = read_folder(args.images), read_folder(args.reference)
+    report_ = realism_report(images, reference, seed=args.seed)
+    if args.json:
+        print(json.dumps(report_, indent=1))
+        return
+    print(f"{args.images} ({len(images)} images) against {args.reference} ({len(reference)}); larger = less realistic")
+    print(f"{'measure':22} {'value':>8} {'95 % interval':>19} {'floor':>8}  validated")
+    for name, m in report_.items():
+        if m["value"] is None:
+            print(f"{name:22} {'—':>8}  {m['note']}")
+            continue
+        floor = "—" if m["floor"] is None else f"{m['floor']:.3g}"
+        verdict = {True: "passes", False: "fails", None: "not yet"}[m["passes_validation"]]
+        low, high = m["interval"]
+        interval = f"[{low:.3g}, {high:.3g}]"
+        print(f"{name:22} {m['value']:8.3g} {interval:>19} {floor:>8}  {verdict}")
+
+
 def _seed(text: str) -> int:
     seed = int(text)
     if not 0 <= seed < 2**63:
@@ -257,6 +284,14 @@ def parser() -> argparse.ArgumentParser:
     _add_codec_option(evaluate)
     _add_perceptual_options(evaluate)
     evaluate.set_defaults(run=evaluate_command)
+    realism = commands.add_parser("realism", help="measure how realistic a folder of images is against a reference "
+                                  "folder (every measure, with floors and intervals)")
+    realism.add_argument("images", type=Path, help="folder of the images to judge (e.g. decodes)")
+    realism.add_argument("reference", type=Path, help="folder of reference images (e.g. the originals; same names "
+                         "and count pair them)")
+    realism.add_argument("--json", action="store_true", help="print one JSON object with a key per measure")
+    realism.add_argument("--seed", type=_seed, default=0, help="seed of the critic, the splits and the bootstraps")
+    realism.set_defaults(run=realism_command)
     info = commands.add_parser("info", help="describe a .idem file")
     info.add_argument("file", type=Path)
     info.set_defaults(run=info_command)

@@ -20,7 +20,7 @@ import os
 import time
 import warnings
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -240,6 +240,7 @@ def write_summary(plan: Plan) -> dict:
             "with_mse_fallback_%": 100 * float(np.mean([r["mse_fallback_percent"] > 0 for r in at])),
             "seconds_per_image": mean("seconds"), **_set_realism(plan, at)}
     summary["bjontegaard"] = bjontegaard(summary["rates"])
+    summary["settings"] = asdict(plan.settings)
     (plan.out / SUMMARY_FILE).write_text(json.dumps(summary, indent=1))
     _figure(summary, plan.out / FIGURE_FILE)
     return summary
@@ -270,16 +271,22 @@ def _set_realism(plan: Plan, rows: list[dict]) -> dict:
     over the 32×32 tiles of all images (a baseline only where it reached every image), and with
     ``plan.inception`` FID and KID over the whole images; ``swd_data`` is the estimator's floor,
     the originals against themselves (other patches), which no reconstruction can be expected
-    to go below."""
+    to go below; ``validated_realism`` holds, per decoder and baseline, the measures of
+    ``idemlab.realism`` that passed their validation, with intervals, over the whole images."""
     from idemlab.data import tiles
     from idemlab.evaluation import realism
     from idemlab.fid import inception_distances
+    from idemlab.realism.report import measure_sets, validation_verdicts
 
     sets = whole_image_sets(plan, rows)
     tiled = {name: np.concatenate([tiles(image) for image in images]) for name, images in sets.items()}
     if len(tiled["data"]) < 2:
         return {}
     scores = {}
+    validated = [name for name, passes in validation_verdicts().items() if passes]
+    if validated:  # the measures that passed their validation, each with its interval
+        scores["validated_realism"] = {name: measure_sets(images, sets["data"], measures=validated)
+                                       for name, images in sets.items() if name != "data"}
     for name, images in sets.items():
         scores.update({f"{key}_{name}": value for key, value in realism(tiled[name], tiled["data"]).items()})
         if plan.inception and name != "data" and len(rows) >= 2:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -76,7 +77,12 @@ def main() -> None:
     parser.add_argument("--wallpapers", type=Path, default=None, help="the unpacked wallpaper packages (held-out photos)")
     parser.add_argument("--measures", nargs="+", default=list(MEASURES), choices=MEASURES)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--verdicts-only", action="store_true",
+                        help="measure nothing: apply the tests to the figures already in the JSON")
     args = parser.parse_args()
+    path = RESULTS / "realism_validation.json"
+    if args.verdicts_only:
+        return write_verdicts(json.loads(path.read_text())["figures"])
     torch.set_num_threads(THREADS)
     images = validation_images(args.wallpapers)
     qualities = sorted(family("small-hyperprior").qualities, reverse=True)  # weakest distortion first
@@ -88,8 +94,8 @@ def main() -> None:
     sets["blur_plus_noise"] = [(s, [distortions.white_noise(i, s) for i in blurred]) for s in NOISE_ADDED]
     sets["mse_q1_plus_noise"] = [(s, [distortions.white_noise(i, s) for i in mse[1]]) for s in NOISE_ADDED]
 
-    path = RESULTS / "realism_validation.json"
     results = json.loads(path.read_text())["figures"] if path.is_file() else {}
+    results.setdefault("measured_by", []).append(" ".join(["python"] + sys.argv))
     results |= {"images": len(images), "tile": TILE, "strengths": {g: [s for s, _ in rows] for g, rows in sets.items()}}
     results.setdefault("floor", {}), results.setdefault("distortions", {}), results.setdefault("seconds", {})
     start = time.time()
@@ -110,8 +116,12 @@ def main() -> None:
                 for group, rows in earlier["distortions"].items():
                     for row, old in zip(results["distortions"][group], rows):
                         row[name] = old[name]
-    measured = [m for m in MEASURES if m in results["floor"]]
-    results["verdicts"] = {name: verdict(name, results) for name in measured}
+    write_verdicts(results)
+
+
+def write_verdicts(results: dict) -> None:
+    """Apply the tests to every measure in the figures; write the JSON and the package's verdicts."""
+    results["verdicts"] = {name: verdict(name, results) for name in MEASURES if name in results["floor"]}
     write("realism_validation", results)
     VALIDATION.write_text(json.dumps({"source": "benchmarks/results/realism_validation.json",
                                       "verdicts": results["verdicts"]}, indent=1) + "\n")

@@ -19,7 +19,7 @@ def install_cell(notebook: Path) -> dict:
 
 def test_every_chapter_has_the_same_install_cell_hidden_from_the_site():
     cells = [install_cell(notebook) for notebook in NOTEBOOKS]
-    assert len(NOTEBOOKS) == 12
+    assert len(NOTEBOOKS) == 13
     assert all(cell["cell_type"] == "code" and "remove-cell" in cell["metadata"].get("tags", []) for cell in cells)
     assert len({"".join(cell["source"]) for cell in cells}) == 1
 

@@ -145,3 +145,21 @@ def test_a_bad_folder_gets_one_line_and_exit_1(tmp_path, capsys, thirds, make, m
     assert main(["realism", str(make(tmp_path)), str(good)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and err.startswith("idemlab: error:"), err
+
+
+def _figures(floor_high: float, levels: list[float], noisy: float) -> dict:
+    """Validation figures for one measure "m": every group has the given levels, the noisy groups one level."""
+    row = lambda strength, value: {"strength": strength, "m": {"value": value, "interval": [value - 1, value + 1]}}
+    groups = {"blur": [row(s, v) for s, v in zip((0.6, 1.2, 2.4), levels)], "mse": [row(1, levels[1])]}
+    groups |= {"blur_plus_noise": [row(8, noisy)], "mse_q1_plus_noise": [row(8, noisy)]}
+    return {"floor": {"m": {"value": 0.0, "interval": [-floor_high, floor_high]}}, "distortions": groups}
+
+
+def test_a_measure_passes_only_above_its_floor_growing_and_not_brought_back_by_noise():
+    from idemlab.realism.validation import verdict
+
+    assert verdict("m", _figures(1, [5, 10, 20], 12))["passes"]
+    assert not verdict("m", _figures(6, [5, 10, 20], 12))["away_from_floor"]  # the weakest level within the floor
+    assert not verdict("m", _figures(1, [5, 20, 10], 12))["grows_with_strength"]
+    lowered = verdict("m", _figures(1, [5, 10, 20], 0.5))
+    assert not lowered["noise_does_not_restore"] and lowered["noise_lowers_it"] and not lowered["passes"]

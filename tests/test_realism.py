@@ -80,10 +80,10 @@ def test_the_critic_is_at_chance_on_one_set_and_tells_a_channel_swap_and_a_patch
 
 
 def test_a_fixed_seed_gives_the_same_numbers_twice(thirds):
-    first = measure_sets(thirds[0][:4], thirds[1][:4], seed=3, groups=3)
-    critic = critic_accuracy(thirds[0][:4], thirds[1][:4], splits=1, steps=5, seed=3)
-    assert first == measure_sets(thirds[0][:4], thirds[1][:4], seed=3, groups=3)
-    assert critic == critic_accuracy(thirds[0][:4], thirds[1][:4], splits=1, steps=5, seed=3)
+    first = measure_sets(thirds[0][:4], thirds[1][:4], seed=3, groups=3, measures=SET_MEASURES)
+    critic = critic_accuracy(thirds[0][:8], thirds[1][:8], splits=1, steps=5, seed=3)
+    assert first == measure_sets(thirds[0][:4], thirds[1][:4], seed=3, groups=3, measures=SET_MEASURES)
+    assert critic == critic_accuracy(thirds[0][:8], thirds[1][:8], splits=1, steps=5, seed=3)
 
 
 def _reference_niqe(monkeypatch):
@@ -126,7 +126,7 @@ def test_the_command_prints_one_json_object_with_every_measure(tmp_path, thirds,
     import idemlab.realism.report as report
 
     monkeypatch.setattr(report, "critic_accuracy", lambda *a, **k: critic_accuracy(*a, **k, splits=1, steps=5))
-    images, reference = _folder(tmp_path / "a", thirds[0][:8]), _folder(tmp_path / "b", thirds[1][:8])
+    images, reference = _folder(tmp_path / "a", thirds[0][:16]), _folder(tmp_path / "b", thirds[1][:16])
     assert main(["realism", str(images), str(reference), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert set(printed) == set(MEASURES)
@@ -135,10 +135,16 @@ def test_the_command_prints_one_json_object_with_every_measure(tmp_path, thirds,
         assert measure["interval"][0] <= measure["value"] <= measure["interval"][1], name
 
 
+def _folder_with(folder, name, text):
+    folder.mkdir()
+    (folder / name).write_text(text)
+    return folder
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda p: p / "missing", "is not a folder"),
     (lambda p: (p / "empty").mkdir() or p / "empty", "holds no images"),
-    (lambda p: (p / "bad").mkdir() or (p / "bad" / "x.png").write_text("not an image") or p / "bad", "x.png"),
+    (lambda p: _folder_with(p / "bad", "x.png", "not an image"), "x.png"),
 ])
 def test_a_bad_folder_gets_one_line_and_exit_1(tmp_path, capsys, thirds, make, message):
     good = _folder(tmp_path / "good", thirds[0][:4])

@@ -21,6 +21,7 @@ from torch import nn
 from idemlab.errors import IdemlabError
 
 CROP = 64
+MIN_IMAGES = 8  # four to train on and four to test on, at least
 
 
 @dataclass(frozen=True)
@@ -82,13 +83,13 @@ def _halves(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 def critic_accuracy(images: Sequence[np.ndarray], reference: Sequence[np.ndarray], splits: int = 2, steps: int = 200,
                     batch: int = 32, test_crops: int = 8, seed: int = 0, resamples: int = 1000) -> CriticResult:
     """Return the critic's held-out accuracy at telling ``images`` from ``reference`` (uint8 RGB
-    (H, W, 3), any sizes, at least 4 images a set), averaged over ``splits`` random halvings of
+    (H, W, 3), any sizes, at least ``MIN_IMAGES`` a set), averaged over ``splits`` random halvings of
     each set by image, with a 95 % bootstrap interval over the test images. Sets of equal size are
     taken as paired (image i of one is made from image i of the other, e.g. a decode and its
     original): both halve alike, so that the critic never trains on one version of a scene and
     is tested on the other."""
-    if min(len(images), len(reference)) < 4:
-        raise IdemlabError("the critic needs at least 4 images in each set (half to train, half to test)")
+    if min(len(images), len(reference)) < MIN_IMAGES:
+        raise IdemlabError(f"the critic needs at least {MIN_IMAGES} images in each set (half to train, half to test)")
     size = min(CROP, *(min(i.shape[:2]) for i in (*images, *reference)))
     if size < 16:
         raise IdemlabError(f"the critic needs images of at least 16×16 pixels; the smallest side here is {size}")

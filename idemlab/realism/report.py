@@ -48,10 +48,10 @@ def _jackknife(first: list, second: list, statistic: Callable[[list, list], floa
     would bias distances between sets such as FID."""
     value = statistic(first, second)
     rng = np.random.default_rng(seed)
-    labels = [rng.permutation(len(s)) % min(groups, len(s)) for s in (first, second)]
+    count = min(groups, len(first), len(second))
+    labels = [rng.permutation(len(s)) % count for s in (first, second)]
     if len(first) == len(second):
         labels[1] = labels[0]
-    count = min(groups, len(first), len(second))
     left_out = [statistic([x for x, g in zip(first, labels[0]) if g != k], [x for x, g in zip(second, labels[1]) if g != k])
                 for k in range(count)]
     error = np.sqrt((count - 1) / count * np.sum((np.array(left_out) - np.mean(left_out)) ** 2))

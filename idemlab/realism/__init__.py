@@ -1,6 +1,6 @@
 """Realism of a set of images against a reference set, with measures that need no downloaded network.
 
-- :mod:`~idemlab.realism.texture` — texture statistics: multi-scale 7×7 patch SWD and power spectra;
+- ``idemlab.realism.texture`` — texture statistics: multi-scale 7×7 patch SWD and power spectra;
 - :mod:`~idemlab.realism.critic` — a classifier two-sample test (a small critic, 64-px crops);
 - :mod:`~idemlab.realism.features` — FID-like and KID-like distances in the features of a
   network the project trained on its training photos and ships (not comparable with Inception FID);

@@ -15,35 +15,41 @@ from diffusers import DDIMScheduler, DDPMScheduler
 from tqdm import tqdm
 
 from idemlab.prior.model import Prior
+from idemlab.prior.windows import shift_windows
 
 # guidance(x̂₀ in [-1, 1], step index) → one loss per image; its gradient w.r.t. x_t is subtracted
 Guidance = Callable[[torch.Tensor, int], torch.Tensor]
 SPACINGS = ("uniform", "quadratic")
 
 
-def quadratic_timesteps(steps: int, num_train_timesteps: int) -> list[int]:
-    """Return ``steps`` distinct timesteps from T − 1 down to 0 at t ≈ T·(i/steps)² − 1: far apart at
-    high noise, dense near t = 0 where the sample's detail forms (the quadratic spacing of the DDIM
-    paper, Song et al. 2021), at least one apart."""
-    t = np.maximum(np.round(num_train_timesteps * (np.arange(1, steps + 1) / steps) ** 2).astype(int) - 1, 0)
+def quadratic_timesteps(steps: int, num_train_timesteps: int, start: float = 1.0) -> list[int]:
+    """Return ``steps`` distinct timesteps from s·T − 1 down to 0 at t ≈ s·T·(i/steps)² − 1 (s =
+    ``start``): far apart at high noise, dense near t = 0 where the sample's detail forms (the
+    quadratic spacing of the DDIM paper, Song et al. 2021), at least one apart."""
+    t = np.round(start * num_train_timesteps * (np.arange(1, steps + 1) / steps) ** 2).astype(int)
+    t = np.maximum(t - 1, 0)
     for i in range(1, steps):
         t[i] = max(t[i], t[i - 1] + 1)
     return t[::-1].tolist()
 
 
-def inference_scheduler(prior: Prior, kind: str, steps: int, spacing: str = "uniform") -> DDPMScheduler | DDIMScheduler:
+def inference_scheduler(prior: Prior, kind: str, steps: int, spacing: str = "uniform",
+                        start: float = 1.0) -> DDPMScheduler | DDIMScheduler:
     """Return a DDPM or deterministic-DDIM scheduler over ``steps`` of the prior's noise schedule,
-    spaced evenly (diffusers' "trailing") or quadratically (DDPM only: diffusers' DDIM steps are even)."""
+    spaced evenly (diffusers' "trailing") or quadratically (DDPM only: diffusers' DDIM steps are
+    even); with quadratic spacing, ``start`` < 1 begins at that fraction of the diffusion time."""
     if kind not in ("ddpm", "ddim"):
         raise ValueError(f"sampler must be 'ddpm' or 'ddim', not {kind!r}")
     if spacing not in SPACINGS or (spacing == "quadratic" and kind != "ddpm"):
         raise ValueError(f"spacing must be one of {SPACINGS} ('quadratic' with DDPM only), not {spacing!r} with {kind}")
+    if not 0 < start <= 1 or (start < 1 and spacing != "quadratic"):
+        raise ValueError(f"start must lie in (0, 1], and below 1 needs quadratic spacing; not {start!r} with {spacing}")
     config = dict(prior.scheduler.config)
     if "num_train_timesteps" not in config:  # the oldest hub configs call it "timesteps"
         config["num_train_timesteps"] = config.get("timesteps", 1000)
     scheduler = (DDPMScheduler if kind == "ddpm" else DDIMScheduler).from_config(config, timestep_spacing="trailing")
     if spacing == "quadratic":
-        scheduler.set_timesteps(timesteps=quadratic_timesteps(steps, config["num_train_timesteps"]))
+        scheduler.set_timesteps(timesteps=quadratic_timesteps(steps, config["num_train_timesteps"], start))
     else:
         scheduler.set_timesteps(steps)
     return scheduler
@@ -69,16 +75,21 @@ def predicted_clean(scheduler: DDPMScheduler | DDIMScheduler, x_t: torch.Tensor,
 def reverse_diffusion(prior: Prior, x_T: torch.Tensor, steps: int, kind: str = "ddim",
                       guidance: Guidance | None = None, zeta: Callable[[int], float] | float = 1.0,
                       generator: torch.Generator | None = None, progress: bool = False,
-                      spacing: str = "uniform") -> torch.Tensor:
+                      spacing: str = "uniform", start: float = 1.0, init: torch.Tensor | None = None) -> torch.Tensor:
     """Return x₀ in [-1, 1] reached from noise x_T; with guidance, each step also moves x_t by
     −ζ_i·w_i·∇_{x_t} guidance(x̂₀(x_t), i) (diffusion posterior sampling, Chung et al. 2023; w_i from
-    ``pull_weights``), or not at all for an image whose gradient overflows."""
-    scheduler = inference_scheduler(prior, kind, steps, spacing)
+    ``pull_weights``), or not at all for an image whose gradient overflows. A prior with windowed
+    attention shifts its windows at every other step (``windows.shift_windows``). With ``start`` < 1
+    and a clean image ``init`` in [−1, 1], the sampler begins at ``init`` noised with x_T to the
+    first timestep (s·T − 1) instead of at pure noise (Chung et al. 2022, "come closer, diffuse
+    faster"): the picture's layout and colours come from ``init``, and the steps refine it."""
+    scheduler = inference_scheduler(prior, kind, steps, spacing, start)
     weights = pull_weights(scheduler, spacing)
-    x = x_T
+    x = x_T if init is None else scheduler.add_noise(init, x_T, scheduler.timesteps[:1])
     for i, t in enumerate(tqdm(scheduler.timesteps, desc=kind, disable=not progress, leave=False)):
         with torch.enable_grad() if guidance else torch.no_grad():
             x = x.detach().requires_grad_(guidance is not None)
+            shift_windows(prior.unet, i)
             eps = prior.unet(x, t).sample
             x_prev = scheduler.step(eps, t, x, generator=generator).prev_sample
             if guidance is not None:
@@ -91,6 +102,7 @@ def reverse_diffusion(prior: Prior, x_T: torch.Tensor, steps: int, kind: str = "
                 step_size = (zeta(i) if callable(zeta) else zeta) * weights[i]
                 x_prev = x_prev - step_size * gradient
         x = x_prev.detach()
+    shift_windows(prior.unet, 0)
     return x.clamp(-1, 1)
 
 

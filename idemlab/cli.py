@@ -80,7 +80,7 @@ def decode_command(args: argparse.Namespace) -> None:
         header = unpack(data)
         settings = PerceptualSettings.paper(header.height, header.width)
     else:
-        settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler", "spacing"))
+        settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler", "spacing", "start"))
     result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True,
                                max_pixels=args.max_pixels, device=device)
     correction = result.correction
@@ -96,8 +96,9 @@ def decode_command(args: argparse.Namespace) -> None:
              "NO (the correction did not converge; saved with --allow-inexact)")
     if correction.replaced[0] > 0:
         exact += f" ({100 * correction.replaced[0]:.1f} % of pixels taken from the MSE reconstruction)"
-    print(f"{args.output}: decoded with the perceptual decoder ({settings.sampler}, {settings.steps} {settings.spacing} steps, "
-          f"ζ {settings.zeta:g}, seed {args.seed}); re-encodes to the same file: {exact}")
+    begins = f" from the MSE reconstruction noised to {settings.start:g}·T" if settings.start < 1 else ""
+    print(f"{args.output}: decoded with the perceptual decoder ({settings.sampler}, {settings.steps} {settings.spacing} steps"
+          f"{begins}, ζ {settings.zeta:g}, seed {args.seed}); re-encodes to the same file: {exact}")
 
 
 def evaluate_command(args: argparse.Namespace) -> None:
@@ -116,7 +117,7 @@ def evaluate_command(args: argparse.Namespace) -> None:
         require_inception()  # before hours of decoding, not after
     from idemlab.decoder import PerceptualSettings
 
-    settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler", "spacing"))
+    settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler", "spacing", "start"))
     plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, settings, args.seed,
                 device=args.device, inception=args.inception)
     summary = run(plan)
@@ -125,12 +126,16 @@ def evaluate_command(args: argparse.Namespace) -> None:
         print(f"q{quality}: {rate['images']} images, {rate['bpp']:.3f} bpp, PSNR MSE {rate['psnr_mse']:.2f} / perceptual "
               f"{rate['psnr_perceptual']:.2f} / WebP at the same bytes {webp} dB, byte-identical "
               f"{rate['byte_identical_%']:.0f} %")
-        for measure in ("swd", "fid"):
-            sets = [f"{name} {rate[f'{measure}_{name}']:.1f}" for name in ("mse", "perceptual", "jpeg", "webp")
-                    if f"{measure}_{name}" in rate]
-            if sets:
-                floor = f" (the originals themselves: {rate['swd_data']:.1f})" if measure == "swd" else ""
-                print(f"    {measure.upper()} to the originals (lower is more realistic): {', '.join(sets)}{floor}")
+        for measure, scores in _validated_by_measure(rate.get("validated_realism", {})).items():
+            print(f"    {measure} against the originals (validated; lower is more realistic): {', '.join(scores)}")
+        defects = rate.get("defects", {})
+        if defects:
+            casts = [f"{name} {d['colour_cast']:.1f}" for name, d in defects.items() if "colour_cast" in d]
+            seams = [f"{name} {d['seam_index']:.2f}" for name, d in defects.items() if "seam_index" in d]
+            print(f"    colour cast ΔE: {', '.join(casts)}; seam index: {', '.join(seams)}")
+        if "fid_perceptual" in rate:
+            sets = [f"{name} {rate[f'fid_{name}']:.1f}" for name in ("mse", "perceptual", "jpeg", "webp") if f"fid_{name}" in rate]
+            print(f"    Inception FID to the originals: {', '.join(sets)}")
     for codec, delta in summary.get("bjontegaard", {}).items():
         if delta:
             print(f"MSE codec against {codec.upper()} over {delta['rates']} rates: BD-PSNR {delta['bd_psnr_db']:+.2f} dB, "
@@ -187,6 +192,17 @@ def realism_command(args: argparse.Namespace) -> None:
         print(f"{name:22} {m['value']:8.3g} {interval:>19} {floor:>8}  {verdict}")
 
 
+def _validated_by_measure(validated: dict) -> dict[str, list[str]]:
+    """Return, per validated realism measure, 'set value [low, high]' for each decoder or baseline."""
+    by_measure: dict[str, list[str]] = {}
+    for name, measures in validated.items():
+        for measure, result in measures.items():
+            if result.get("value") is not None:
+                low, high = result["interval"]
+                by_measure.setdefault(measure, []).append(f"{name} {result['value']:.1f} [{low:.1f}, {high:.1f}]")
+    return by_measure
+
+
 def _seed(text: str) -> int:
     seed = int(text)
     if not 0 <= seed < 2**63:
@@ -224,13 +240,16 @@ def _add_perceptual_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--steps", type=_positive, default=None,
                          help="perceptual: sampler steps (= network evaluations; default: the decoder's, 100)")
     command.add_argument("--zeta", type=_positive_float, default=None,
-                         help="perceptual: the guidance step ζ of each sampler step (default: the decoder's, 2); "
+                         help="perceptual: the guidance step ζ of each sampler step (default: the decoder's, 4); "
                               "with more --steps, a proportionally smaller ζ keeps the same total pull")
     command.add_argument("--sampler", choices=["ddim", "ddpm"], default=None,
                          help="perceptual: the reverse process (default: the decoder's, ddpm)")
     command.add_argument("--spacing", choices=["uniform", "quadratic"], default=None,
                          help="perceptual: where the steps fall in diffusion time (default: quadratic, dense near "
                               "the end, for ddpm; uniform for ddim, the only one it takes)")
+    command.add_argument("--start", type=_positive_float, default=None,
+                         help="perceptual: the fraction of diffusion time the sampler begins at, from the noised MSE "
+                              "reconstruction (1: from pure noise, as the paper; default: the decoder's)")
     command.add_argument("--prior", default=None, help="perceptual: a prior folder or hub id (default: the shipped one)")
     command.add_argument("--device", default="auto",
                          help="perceptual: where the sampler runs: auto (a GPU if there is one), cpu, cuda or cuda:N; "

@@ -238,7 +238,7 @@ def write_summary(plan: Plan) -> dict:
                for codec in BASELINES},
             "byte_identical_%": 100 * mean("byte_identical"), "robust_%": 100 * mean("robust"),
             "with_mse_fallback_%": 100 * float(np.mean([r["mse_fallback_percent"] > 0 for r in at])),
-            "seconds_per_image": mean("seconds"), **_set_realism(plan, at)}
+            "seconds_per_image": mean("seconds"), **_set_realism(plan, at), "defects": _defects(plan, at)}
     summary["bjontegaard"] = bjontegaard(summary["rates"])
     summary["settings"] = asdict(plan.settings)
     (plan.out / SUMMARY_FILE).write_text(json.dumps(summary, indent=1))
@@ -293,6 +293,26 @@ def _set_realism(plan: Plan, rows: list[dict]) -> dict:
             distances = inception_distances(images, sets["data"], plan.device)
             scores.update({f"{key}_{name}": value for key, value in distances.items()})
     return scores
+
+
+def _defects(plan: Plan, rows: list[dict]) -> dict:
+    """Return, per set (the originals too), the mean seam index on the grid of the prior's
+    attention windows (its training size) and on the grid shifted by half a window, and each
+    reconstruction's mean colour cast against its original (``idemlab.realism.defects``);
+    images no larger than a window are left out of the seam index."""
+    from idemlab.prior import load_prior
+    from idemlab.realism.defects import colour_cast, seam_index
+
+    sets = whole_image_sets(plan, rows)
+    period = load_prior(plan.prior).sample_size
+    keep = [i for i, image in enumerate(sets["data"]) if max(image.shape[:2]) > period]
+    figures = {}
+    for name, images in sets.items():
+        figures[name] = {f"seam_index{suffix}": float(np.mean([seam_index(images[i], period, offset) for i in keep]))
+                         for suffix, offset in (("", 0), ("_shifted", period // 2))} if keep else {}
+        if name != "data":
+            figures[name]["colour_cast"] = float(np.mean([colour_cast(a, b) for a, b in zip(images, sets["data"])]))
+    return figures
 
 
 def whole_image_sets(plan: Plan, rows: list[dict]) -> dict[str, list[np.ndarray]]:

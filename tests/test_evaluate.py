@@ -59,6 +59,10 @@ def test_one_process_and_two_under_torchrun_give_the_same_rows(folder):
     assert (folder / "two" / "summary.png").exists()
     rate = summary["rates"]["3"]
     assert 0 < rate["swd_data"] < rate["swd_mse"]  # the estimator's floor: the originals against themselves
+    defects = rate["defects"]  # seams on the prior's window grid, and colour casts against the originals
+    assert {"data", "mse", "perceptual"} <= set(defects) and "colour_cast" not in defects["data"]
+    assert all(d["seam_index"] > 0 and d["seam_index_shifted"] > 0 for d in defects.values())
+    assert all(defects[name]["colour_cast"] >= 0 for name in ("mse", "perceptual"))
     # what the correction cost: the sampler's own PSNR before it, and its steps
     assert all(r["psnr_raw"] > 0 and r["correction_steps"] >= 0 for r in one if "error" not in r)
     for codec in ("jpeg", "webp"):  # the baselines' files are no larger than ours, their sets measured too

@@ -1,9 +1,10 @@
 """Controlled distortions of uint8 RGB images, to test what a realism measure sees.
 
 Each takes an image (H, W, 3) and a strength, and returns a distorted image of the same size:
-grain (white noise), blur, JPEG blocks, a colour cast, a smear (an elastic warp) and a local
-patch shuffle, which keeps every pixel's colour and texture and destroys structure.
-Book: Part II, chapter "Results and ablations" (measuring realism).
+grain (white noise), blur, JPEG blocks, a colour cast, a smear (an elastic warp), a local patch
+shuffle, which keeps every pixel's colour and texture and destroys structure, and a patchwork of
+squares, each with its own colour offset (the seams of a windowed sampler).
+Book: Part II, chapter "Measuring realism".
 """
 from __future__ import annotations
 
@@ -76,3 +77,16 @@ def patch_shuffle(image: np.ndarray, reach: int, block: int = 8, seed: int = 0) 
     out[: rows * block, : cols * block] = tiles[order.ravel()].reshape(rows, cols, block, block, 3).swapaxes(1, 2).reshape(
         rows * block, cols * block, 3)
     return out
+
+
+def patchwork(image: np.ndarray, strength: float, period: int = 32, offset: int = 0, seed: int = 0) -> np.ndarray:
+    """Return the image with each period×period square of a grid (lines at ``offset`` + k·period)
+    shifted by its own random colour of about ``strength`` gray levels a channel: the patchwork
+    a sampler leaves when each attention window settles its colour alone."""
+    rng = _seeded(image, seed)
+    out = image.astype(np.float64)
+    starts = lambda n: range(offset % period - period if offset % period else 0, n, period)
+    for top in starts(image.shape[0]):
+        for left in starts(image.shape[1]):
+            out[max(top, 0): top + period, max(left, 0): left + period] += rng.normal(0, strength, 3)
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)

@@ -104,13 +104,18 @@ def test_perceptual_decode_takes_the_guidance_step_and_spacing_and_refuses_wrong
     decode = ["decode", str(tmp_path / "x.idem"), "-o", str(tmp_path / "y.png"), "--mode", "perceptual", "--steps", "3"]
     assert main(decode + ["--zeta", "0.5", "--allow-inexact"]) == 0
     assert used == [decoder.PerceptualSettings(steps=3, zeta=0.5)]
-    assert "(ddpm, 3 quadratic steps, ζ 0.5, seed 0)" in capsys.readouterr().out
+    assert "(ddpm, 3 quadratic steps from the MSE reconstruction noised to 0.5·T, ζ 0.5, seed 0)" in capsys.readouterr().out
     assert main(decode + ["--zeta", "0"]) == 1
     assert capsys.readouterr().err.strip() == "idemlab: error: argument --zeta: must be positive, not 0"
     assert main(decode + ["--spacing", "uniform", "--allow-inexact", "-f"]) == 0
     assert used[-1] == decoder.PerceptualSettings(steps=3, spacing="uniform")
     assert main(decode + ["--sampler", "ddim", "--spacing", "quadratic", "-f"]) == 1
     assert "spacing must be one of" in capsys.readouterr().err
+    assert main(decode + ["--start", "0.4", "--allow-inexact", "-f"]) == 0
+    assert used[-1] == decoder.PerceptualSettings(steps=3, start=0.4)
+    capsys.readouterr()
+    assert main(decode + ["--start", "2", "-f"]) == 1
+    assert capsys.readouterr().err.strip().startswith("idemlab: error: start must lie in (0, 1]")
 
 
 @pytest.mark.parametrize("module", ["idemlab.codec.train", "idemlab.prior.train"])

@@ -101,6 +101,34 @@ def test_quadratic_steps_are_distinct_denser_at_the_end_and_pull_as_much_in_tota
     assert pull_weights(inference_scheduler(tiny_prior, "ddpm", steps), "uniform") == [1.0] * steps
 
 
+@pytest.mark.parametrize("start", [0.3, 0.5])
+def test_a_later_start_spaces_its_steps_quadratically_below_it(start, tiny_prior):
+    t = inference_scheduler(tiny_prior, "ddpm", 100, "quadratic", start).timesteps.tolist()
+    assert t[0] == round(start * 1000) - 1 and t[-1] == 0 and len(set(t)) == 100 and t == sorted(t, reverse=True)
+    for kind, spacing, wrong in (("ddpm", "quadratic", 0.0), ("ddpm", "quadratic", 1.5), ("ddpm", "uniform", 0.5)):
+        with pytest.raises(ValueError, match="start must lie in"):
+            inference_scheduler(tiny_prior, kind, 10, spacing, wrong)
+    for wrong in ({"start": 0}, {"start": 2.0}, {"start": 0.5, "sampler": "ddim"}):
+        with pytest.raises(IdemlabError, match="start must lie in"):
+            PerceptualSettings(**wrong)
+
+
+def test_a_later_start_begins_at_the_noised_mse_reconstruction_and_stays_exact(tiny_prior, tiles, monkeypatch):
+    import idemlab.decoder.perceptual as perceptual
+
+    files = [encode(tile, 1) for tile in tiles[:2]]
+    began = []
+    real = perceptual.reverse_diffusion
+    monkeypatch.setattr(perceptual, "reverse_diffusion", lambda *args: began.append(args[-1]) or real(*args))
+    out = perceptual_decode(files, 0, PerceptualSettings(steps=4, start=0.3), tiny_prior)
+    mse = np.stack([decode(f) for f in files])
+    init = to_uint8((began[0][..., :32, :32] + 1) / 2)
+    assert np.abs(init.astype(int) - mse).max() <= 1  # the MSE reconstruction, in the prior's range
+    assert out.correction.exact.all()  # and the correction makes the saved images re-encode to the files
+    assert perceptual_decode(files, 0, PerceptualSettings(steps=4, start=1.0, correct=False), tiny_prior).raw.shape == out.raw.shape
+    assert began[-1] is None  # from pure noise, as the paper begins
+
+
 def test_the_spacing_is_the_samplers_own_unless_chosen_and_quadratic_needs_ddpm():
     assert PerceptualSettings().spacing == "quadratic" and PerceptualSettings(sampler="ddim").spacing == "uniform"
     assert PerceptualSettings.paper(32, 32).spacing == "uniform"  # the authors' 1000 even steps
@@ -112,7 +140,7 @@ def test_the_spacing_is_the_samplers_own_unless_chosen_and_quadratic_needs_ddpm(
 def test_the_even_pull_applies_from_its_quality_on(tiny_prior, tiles, monkeypatch):
     assert [PerceptualSettings(even_pull_from=1).even_pull_at(quality) for quality in (0, 1, 7)] == [False, True, True]
     assert PerceptualSettings(even_pull_from=0).even_pull_at(0)
-    assert [PerceptualSettings().even_pull_at(quality) for quality in (0, 3, 5, 7)] == [False, False, True, True]
+    assert all(PerceptualSettings().even_pull_at(quality) for quality in (0, 3, 5, 7))  # one policy at every rate
     assert not any(PerceptualSettings(even_pull_from=None).even_pull_at(quality) for quality in range(8))
     for wrong in (-1, 1.5, "1"):
         with pytest.raises(IdemlabError, match="even_pull_from must be None or a quality"):
@@ -128,10 +156,11 @@ def test_the_even_pull_applies_from_its_quality_on(tiny_prior, tiles, monkeypatc
 
 
 def test_scaled_steps_apply_from_their_quality_on(tiny_prior, tiles, monkeypatch):
-    settings = PerceptualSettings(scaled_steps_from=5)
+    settings = PerceptualSettings(step_rule="adam", scaled_steps_from=5)
     assert [settings.step_rule_at(quality) for quality in (0, 4, 5, 7)] == ["adam", "adam", "scaled", "scaled"]
     assert PerceptualSettings(step_rule="scaled").step_rule_at(0) == "scaled"
-    assert [PerceptualSettings().step_rule_at(quality) for quality in (0, 3, 5, 7)] == ["adam", "adam", "scaled", "scaled"]
+    assert PerceptualSettings(step_rule="adam").step_rule_at(7) == "adam"
+    assert {PerceptualSettings().step_rule_at(quality) for quality in (0, 3, 5, 7)} == {"scaled"}
     for wrong in (-1, 1.5, "1"):
         with pytest.raises(IdemlabError, match="scaled_steps_from must be None or a quality"):
             PerceptualSettings(scaled_steps_from=wrong)
@@ -141,7 +170,8 @@ def test_scaled_steps_apply_from_their_quality_on(tiny_prior, tiles, monkeypatch
     monkeypatch.setattr(perceptual, "make_idempotent",
                         lambda *args, **kwargs: rules.append(kwargs["step_rule"]) or real(*args, **kwargs))
     for quality in (0, 1):
-        perceptual_decode([encode(tiles[0], quality)], 0, PerceptualSettings(steps=2, scaled_steps_from=1), tiny_prior)
+        perceptual_decode([encode(tiles[0], quality)], 0,
+                          PerceptualSettings(steps=2, step_rule="adam", scaled_steps_from=1), tiny_prior)
     assert rules == ["adam", "scaled"]
 
 
@@ -156,9 +186,9 @@ def test_correct_to_files_steps_as_the_default_decoder_does_at_the_files_quality
     monkeypatch.setattr("idemlab.decoder.perceptual.make_idempotent", record)
     image = torch.rand(1, 3, 32, 32)
     with pytest.warns(InexactWarning):  # the stand-in corrects nothing
-        for quality, rule in ((3, None), (5, None), (5, "adam")):
+        for quality, rule in ((0, None), (5, None), (5, "adam")):
             correct_to_files(image, [encode(tiles[0], quality)], rule)
-    assert rules == ["adam", "scaled", "adam"]
+    assert rules == ["scaled", "scaled", "adam"]  # the default decoder's rule at every quality, or the one asked for
 
 
 @pytest.mark.parametrize("height, width", [(32, 32), (64, 96)])

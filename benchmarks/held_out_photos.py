@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from idemlab.data import downscale
+from idemlab.errors import IdemlabError
 from idemlab.wallpapers import fetch
 
 GCOMPRIS = "usr/share/gcompris-qt/rcc"
@@ -124,7 +125,11 @@ def main() -> None:
     parser.add_argument("--packages", type=Path, default=None,
                         help="a folder where the packages are already unpacked (default: fetch them with apt-get)")
     args = parser.parse_args()
-    root = args.packages or fetch(args.out.parent / "held_out_packages", PACKAGES)
+    try:
+        root = args.packages or fetch(args.out.parent / "held_out_packages", PACKAGES)
+    except IdemlabError:
+        raise SystemExit(f"could not fetch {' and '.join(PACKAGES)} with apt-get; unpack them with dpkg-deb -x "
+                         "into a folder and pass it as --packages") from None
     print(f"{write(root, args.out, args.side)} photos in {args.out}")
 
 

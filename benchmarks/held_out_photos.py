@@ -14,6 +14,7 @@ PNG, with a CREDITS.md beside them. The project ships none of them.
 from __future__ import annotations
 
 import argparse
+import io
 import struct
 import zlib
 from pathlib import Path
@@ -104,8 +105,6 @@ def palapeli_photos(root: Path) -> dict[str, tuple[bytes, str]]:
 
 def write(root: Path, out: Path, side: int) -> int:
     """Write every held-out photo to ``out`` as a PNG with its longer side ``side``; return how many."""
-    import io
-
     out.mkdir(parents=True, exist_ok=True)
     photos = gcompris_photos(root) | palapeli_photos(root)
     lines = ["# Held-out photos (not shipped; written by benchmarks/held_out_photos.py)", "",

@@ -224,8 +224,10 @@ def write_summary(plan: Plan) -> dict:
     good = [r for r in rows if "error" not in r]
     summary = {"images": len({r["image"] for r in rows}),
                "unreadable": sorted({f"{r['image']}: {r['error']}" for r in rows if "error" in r}), "rates": {}}
+    window = _window(plan)
     for quality in sorted({r["quality"] for r in good}):
         at = [r for r in good if r["quality"] == quality]
+        sets = whole_image_sets(plan, at)
         def mean(key: str) -> float | None:  # None where no image has the measure (JPEG cannot be that small)
             values = [r[key] for r in at if r.get(key) is not None]
             return float(np.mean(values)) if values else None
@@ -238,7 +240,8 @@ def write_summary(plan: Plan) -> dict:
                for codec in BASELINES},
             "byte_identical_%": 100 * mean("byte_identical"), "robust_%": 100 * mean("robust"),
             "with_mse_fallback_%": 100 * float(np.mean([r["mse_fallback_percent"] > 0 for r in at])),
-            "seconds_per_image": mean("seconds"), **_set_realism(plan, at), "defects": _defects(plan, at)}
+            "seconds_per_image": mean("seconds"), **_set_realism(plan, sets, len(at)),
+            "defects": _defects(sets, window)}
     summary["bjontegaard"] = bjontegaard(summary["rates"])
     summary["settings"] = asdict(plan.settings)
     (plan.out / SUMMARY_FILE).write_text(json.dumps(summary, indent=1))
@@ -266,19 +269,19 @@ def bjontegaard(rates: dict) -> dict:
     return deltas
 
 
-def _set_realism(plan: Plan, rows: list[dict]) -> dict:
+def _set_realism(plan: Plan, sets: dict[str, list[np.ndarray]], rows: int) -> dict:
     """Return the patch SWD and spectral distance of each decoder's and baseline's reconstructions,
     over the 32×32 tiles of all images (a baseline only where it reached every image), and with
     ``plan.inception`` FID and KID over the whole images; ``swd_data`` is the estimator's floor,
     the originals against themselves (other patches), which no reconstruction can be expected
     to go below; ``validated_realism`` holds, per decoder and baseline, the measures of
-    ``idemlab.realism`` that passed their validation, with intervals, over the whole images."""
+    ``idemlab.realism`` that passed their validation, with intervals, over the whole images.
+    ``sets``: ``whole_image_sets`` of the rate's ``rows`` rows."""
     from idemlab.data import tiles
     from idemlab.evaluation import realism
     from idemlab.fid import inception_distances
     from idemlab.realism.report import measure_sets, validation_verdicts
 
-    sets = whole_image_sets(plan, rows)
     tiled = {name: np.concatenate([tiles(image) for image in images]) for name, images in sets.items()}
     if len(tiled["data"]) < 2:
         return {}
@@ -289,22 +292,26 @@ def _set_realism(plan: Plan, rows: list[dict]) -> dict:
                                        for name, images in sets.items() if name != "data"}
     for name, images in sets.items():
         scores.update({f"{key}_{name}": value for key, value in realism(tiled[name], tiled["data"]).items()})
-        if plan.inception and name != "data" and len(rows) >= 2:
+        if plan.inception and name != "data" and rows >= 2:
             distances = inception_distances(images, sets["data"], plan.device)
             scores.update({f"{key}_{name}": value for key, value in distances.items()})
     return scores
 
 
-def _defects(plan: Plan, rows: list[dict]) -> dict:
-    """Return, per set (the originals too), the mean seam index on the grid of the prior's
-    attention windows (its training size) and on the grid shifted by half a window, and each
-    reconstruction's mean colour cast against its original (``idemlab.realism.defects``);
-    images no larger than a window are left out of the seam index."""
+def _window(plan: Plan) -> int:
+    """Return the side in pixels of the plan's prior's attention windows (its training size)."""
     from idemlab.prior import load_prior
+
+    return load_prior(plan.prior).sample_size
+
+
+def _defects(sets: dict[str, list[np.ndarray]], period: int) -> dict:
+    """Return, per set of ``whole_image_sets`` (the originals too), the mean seam index on the grid
+    of the prior's attention windows (every ``period`` pixels) and on the grid shifted by half a
+    window, and each reconstruction's mean colour cast against its original
+    (``idemlab.realism.defects``); images no larger than a window are left out of the seam index."""
     from idemlab.realism.defects import colour_cast, seam_index
 
-    sets = whole_image_sets(plan, rows)
-    period = load_prior(plan.prior).sample_size
     keep = [i for i, image in enumerate(sets["data"]) if max(image.shape[:2]) > period]
     figures = {}
     for name, images in sets.items():

@@ -1,39 +1,110 @@
-"""The perceptual decoder: seconds per 32×32 image vs steps (= network evaluations).
+"""The perceptual decoder's time against its realism: the 100-step reference beside few-step samplers.
 
-``python benchmarks/decoder_speed.py`` writes results/decoder_speed.json: for a batch of
-held-out tiles at quality 3, the wall time of ``perceptual_decode`` (sampling with the
-image-space constraint at the default ζ, plus the exact-idempotence correction) divided by the
-batch size, for DDIM and DDPM at several step counts (8 tiles; 100 DDPM steps is the default) and
-the paper's 1000-step DDPM (4 tiles, to keep the run short), on the CPU (2 threads), with the
-share of tiles whose saved PNG re-encodes exactly.
+    python benchmarks/held_out_photos.py --out held_out --side 96
+    python benchmarks/decoder_speed.py --photos held_out --out speed_eval          # add --device cuda on a GPU
+
+Writes results/decoder_speed.json with one row per decoder (``DECODERS``; the default settings
+but for the sampler and its steps):
+- its network evaluations (= sampler steps);
+- seconds per image at 64, 128, 256 and 512 px square (a centre square of the shipped held-out
+  photo "china", resized, coded at quality 1), the correction included, on ``--device`` (on the
+  CPU with ``OMP_NUM_THREADS`` threads, 2 unless set);
+- per rate on the held-out whole photos, from ``idemlab evaluate`` run into OUT/<decoder> (it
+  resumes there, and refuses a folder made with other settings): bpp, the PSNR gap to the MSE
+  decoder, the critic's accuracy against the originals with its 95 % interval (the realism
+  measure that passed its validation), colour cast and seams, byte identity and the share of
+  photos where the correction fell back on the MSE reconstruction.
 """
+from __future__ import annotations
+
+import argparse
 import time
+from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image
 
-from common import write
+from common import THREADS, write
 from idemlab.codec.pipeline import encode
-from idemlab.data import held_out_patches
+from idemlab.data import load_photo
 from idemlab.decoder import PerceptualSettings, perceptual_decode
+from idemlab.evaluate_folder import Plan, run
 from idemlab.prior import load_prior
 
-PLAN = [(kind, steps, 8) for kind in ("ddim", "ddpm") for steps in (10, 25, 50, 100)] + [("ddpm", 1000, 4)]
+REFERENCE = "reference: ddpm 100"
+DECODERS = {REFERENCE: PerceptualSettings(),  # the few-step samplers that came closest in experiments/few_step_sampler
+            "dpm++ 20": PerceptualSettings(sampler="dpm++", steps=20),
+            "dpm++ 10": PerceptualSettings(sampler="dpm++", steps=10)}
+SIDES = (64, 128, 256, 512)
+
+
+def square(side: int) -> np.ndarray:
+    """Return a side×side RGB photo: the centre square of "china", resized (Lanczos)."""
+    photo = load_photo("china")
+    h, w = photo.shape[:2]
+    s = min(h, w)
+    crop = photo[(h - s) // 2: (h - s) // 2 + s, (w - s) // 2: (w - s) // 2 + s]
+    return np.asarray(Image.fromarray(crop).resize((side, side), Image.LANCZOS))
+
+
+def seconds_per_side(settings: PerceptualSettings, prior, device: str, sides: list[int]) -> dict[int, float]:
+    """Return the seconds one perceptual decode of a quality-1 file takes at each side."""
+    seconds = {}
+    for side in sides:
+        data = encode(square(side), 1)
+        began = time.perf_counter()
+        perceptual_decode([data], 0, settings, prior, device=device)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        seconds[side] = round(time.perf_counter() - began, 2)
+        print(f"  {side} px: {seconds[side]} s", flush=True)
+    return seconds
+
+
+def held_out(summary: dict) -> dict:
+    """Return per rate what the decision needs from an ``idemlab evaluate`` summary."""
+    rates = {}
+    for quality, rate in summary["rates"].items():
+        critic = rate["validated_realism"]
+        rates[quality] = {"images": rate["images"], "bpp": rate["bpp"], "psnr_mse": rate["psnr_mse"],
+                          "psnr_perceptual": rate["psnr_perceptual"],
+                          "psnr_gap_db": rate["psnr_mse"] - rate["psnr_perceptual"],
+                          "critic_%": critic["perceptual"]["critic_accuracy"],
+                          "critic_mse_%": critic["mse"]["critic_accuracy"],
+                          "colour_cast": rate["defects"]["perceptual"]["colour_cast"],
+                          "seam_index": rate["defects"]["perceptual"]["seam_index"],
+                          "seam_index_originals": rate["defects"]["data"]["seam_index"],
+                          "byte_identical_%": rate["byte_identical_%"],
+                          "with_mse_fallback_%": rate["with_mse_fallback_%"]}
+    return rates
 
 
 def main() -> None:
-    torch.set_num_threads(2)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--photos", type=Path, required=True, help="held-out whole photos (held_out_photos.py)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for idemlab evaluate's runs, one per decoder")
+    parser.add_argument("--quality", type=int, nargs="+", default=[0, 1, 3])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--sides", type=int, nargs="+", default=list(SIDES), help="square sides timed, in pixels")
+    parser.add_argument("--reference-sides", type=int, nargs="+", default=None,
+                        help="the sides the reference is timed at (default: --sides; at 512 px it takes ~20 CPU-minutes)")
+    args = parser.parse_args()
+    torch.set_num_threads(THREADS)
     prior = load_prior()
-    files = [encode(tile, 3) for tile in held_out_patches()[::14][:8]]
     rows = []
-    for kind, steps, batch in PLAN:
-        start = time.perf_counter()
-        result = perceptual_decode(files[:batch], 0, PerceptualSettings(steps=steps, sampler=kind), prior)
-        rows.append({"device": "cpu", "sampler": kind, "steps": steps, "batch": batch,
-                     "seconds_per_image": round((time.perf_counter() - start) / batch, 3),
-                     "symbols_exact_after_correction_%": 100 * float(result.correction.exact.mean()),
-                     "pixels_replaced_by_mse_%": round(100 * float(result.correction.replaced.mean()), 2)})
-        print(rows[-1], flush=True)
-    print(write("decoder_speed", {"rows": rows}))
+    for name, settings in DECODERS.items():  # every timing first, while nothing else runs
+        print(name, flush=True)
+        sides = args.reference_sides if name == REFERENCE and args.reference_sides else args.sides
+        rows.append({"decoder": name, "sampler": settings.sampler, "network_evaluations": settings.steps,
+                     "device": args.device, "threads": THREADS if args.device == "cpu" else None,
+                     "seconds_per_image_by_side": seconds_per_side(settings, prior, args.device, sides)})
+    print(write("decoder_speed", {"rows": rows}), flush=True)
+    for row, (name, settings) in zip(rows, DECODERS.items()):
+        plan = Plan(args.photos, args.out / name.replace(": ", "-").replace(" ", "-"), tuple(args.quality),
+                    "small-hyperprior", None, settings, 0, args.device)
+        row["held_out"] = held_out(run(plan, progress=False))
+        print(write("decoder_speed", {"rows": rows}), flush=True)  # after every decoder: a stopped run keeps its rows
 
 
 if __name__ == "__main__":

@@ -242,11 +242,12 @@ def _add_perceptual_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--zeta", type=_positive_float, default=None,
                          help="perceptual: the guidance step ζ of each sampler step (default: the decoder's, 4); "
                               "with more --steps, a proportionally smaller ζ keeps the same total pull")
-    command.add_argument("--sampler", choices=["ddim", "ddpm"], default=None,
-                         help="perceptual: the reverse process (default: the decoder's, ddpm)")
+    command.add_argument("--sampler", choices=["ddpm", "ddim", "dpm++"], default=None,
+                         help="perceptual: the reverse process (default: the decoder's, ddpm; dpm++ is the "
+                              "second-order stochastic DPM-Solver++, made for few steps)")
     command.add_argument("--spacing", choices=["uniform", "quadratic"], default=None,
                          help="perceptual: where the steps fall in diffusion time (default: quadratic, dense near "
-                              "the end, for ddpm; uniform for ddim, the only one it takes)")
+                              "the end, for ddpm and dpm++; uniform for ddim, the only one it takes)")
     command.add_argument("--start", type=_positive_float, default=None,
                          help="perceptual: the fraction of diffusion time the sampler begins at, from the noised MSE "
                               "reconstruction (1: from pure noise, as the paper; default: the decoder's)")

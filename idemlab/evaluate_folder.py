@@ -31,7 +31,7 @@ from idemlab.errors import IdemlabError, InexactWarning
 if TYPE_CHECKING:  # the decoder (and torch) load only when a plan runs
     from idemlab.decoder import PerceptualSettings
 
-IMAGES_FILE, SUMMARY_FILE, FIGURE_FILE = "images.jsonl", "summary.json", "summary.png"
+IMAGES_FILE, SUMMARY_FILE, FIGURE_FILE, PLAN_FILE = "images.jsonl", "summary.json", "summary.png", "plan.json"
 BASELINES = ("jpeg", "webp")  # Pillow's, at the largest quality whose file is no larger than ours
 
 
@@ -78,6 +78,21 @@ def read_rows(out: Path) -> list[dict]:
             except json.JSONDecodeError:
                 continue
     return rows
+
+
+def _keep_one_plan(plan: Plan) -> None:
+    """Record the codec, prior, seed and decoder settings in DIR/plan.json, or refuse to resume a
+    folder whose rows were made with others (its summary would mix two decoders)."""
+    recorded = {"codec": plan.codec, "prior": plan.prior, "seed": plan.seed, **asdict(plan.settings)}
+    path = plan.out / PLAN_FILE
+    if not path.exists():
+        path.write_text(json.dumps(recorded, indent=1))
+        return
+    before = json.loads(path.read_text())
+    changed = [key for key in recorded if before.get(key) != recorded[key]]
+    if changed:
+        raise IdemlabError(f"{plan.out} holds an evaluation made with another {', '.join(changed)}; "
+                           f"resume it with the same options or choose another --out")
 
 
 def _drop_partial_line(path: Path) -> None:
@@ -184,6 +199,7 @@ def run(plan: Plan, progress: bool = True) -> dict:
     plan.out.mkdir(parents=True, exist_ok=True)
     ranks = _Ranks(plan.device)
     if ranks.rank == 0:
+        _keep_one_plan(plan)
         _drop_partial_line(plan.out / IMAGES_FILE)
     done = {(r["image"], r["quality"]) for r in read_rows(plan.out)}
     ranks.barrier()  # every rank has read the lines before rank 0 appends to them

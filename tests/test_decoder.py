@@ -10,7 +10,7 @@ from idemlab.decoder import (CONSTRAINTS, PerceptualSettings, correct_to_files, 
                              ste_round)
 from idemlab.decoder.constraints import as_encoder_input, band_clamp, copies, even_pull, residual_norm
 from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction, _as_saved, _descend, _polish, _Search, _Target
-from idemlab.decoder.perceptual import perceptual_decode
+from idemlab.decoder.perceptual import anchored, gaussian_blur, perceptual_decode
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.metrics import psnr
 from idemlab.prior import Prior, small_unet, training_scheduler
@@ -129,7 +129,32 @@ def test_a_later_start_begins_at_the_noised_mse_reconstruction_and_stays_exact(t
     assert began[-1] is None  # from pure noise, as the paper begins
 
 
-def test_the_spacing_is_the_samplers_own_unless_chosen_and_quadratic_needs_ddpm():
+def test_a_few_step_dpm_solver_decode_starts_late_and_re_encodes_byte_for_byte(tiny_prior, tiles):
+    settings = PerceptualSettings(sampler="dpm++", steps=5)
+    assert settings.spacing == "quadratic" and settings.start == 0.5
+    assert inference_scheduler(tiny_prior, "dpm++", 5, "quadratic", 0.5).timesteps.tolist()[0] == 499
+    for tile, quality in zip(tiles[:3], (0, 3, 7)):
+        f = encode(tile, quality)
+        out = perceptual_decode([f], 0, settings, tiny_prior)
+        assert out.correction.exact.all() and encode(out.images[0], quality) == f
+
+
+def test_an_anchored_sample_keeps_its_detail_and_takes_the_references_coarse_colours():
+    generator = torch.Generator().manual_seed(0)
+    sample, reference = torch.rand(2, 3, 24, 40, generator=generator), torch.rand(2, 3, 24, 40, generator=generator)
+    sample[:, 0] = sample[:, 0] * 0.5 + 0.5  # a red cast
+    out = anchored(sample, reference, 4.0)
+    coarse = lambda x: gaussian_blur(x, 4.0)
+    assert (coarse(out) - coarse(reference)).abs().mean() < 0.3 * (coarse(sample) - coarse(reference)).abs().mean()
+    detail = lambda x: x - coarse(x)
+    assert torch.corrcoef(torch.stack([detail(out).flatten(), detail(sample).flatten()]))[0, 1] > 0.9
+    torch.testing.assert_close(gaussian_blur(torch.full((1, 3, 5, 7), 0.25), 2.0), torch.full((1, 3, 5, 7), 0.25))  # edges too
+    for wrong in (0, -1.0, float("inf"), "wide"):
+        with pytest.raises(IdemlabError, match="anchor must be"):
+            PerceptualSettings(anchor=wrong)
+
+
+def test_the_spacing_is_the_samplers_own_unless_chosen_and_quadratic_is_not_for_ddim():
     assert PerceptualSettings().spacing == "quadratic" and PerceptualSettings(sampler="ddim").spacing == "uniform"
     assert PerceptualSettings.paper(32, 32).spacing == "uniform"  # the authors' 1000 even steps
     for wrong in ({"sampler": "ddim", "spacing": "quadratic"}, {"spacing": "cosine"}):

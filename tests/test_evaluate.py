@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from PIL import Image
 from idemlab.cli import main
 from idemlab.data import load_photo
 from idemlab.decoder import PerceptualSettings
+from idemlab.errors import IdemlabError
 from idemlab.evaluate_folder import IMAGES_FILE, Plan, read_rows, run
 from test_prior import tiny_prior
 
@@ -99,6 +101,8 @@ def test_a_killed_run_resumes_where_it_stopped(folder, monkeypatch):
     summary = run(plan, progress=False)
     assert len(calls) == 7 and len(read_rows(out)) == 10  # only the missing pairs were evaluated
     assert summary["rates"][3]["images"] == 4
+    with pytest.raises(IdemlabError, match="another steps; resume it with the same options"):
+        run(replace(plan, settings=PerceptualSettings(steps=3, sampler="ddim")), progress=False)  # would mix decoders
 
 
 def test_a_missing_or_empty_folder_or_a_wrong_quality_is_one_line(tmp_path, capsys):

@@ -32,7 +32,7 @@ def test_training_steps_lower_the_loss_on_a_fixed_batch():
     assert loss().item() < 0.7 * before
 
 
-@pytest.mark.parametrize("kind", ["ddim", "ddpm"])
+@pytest.mark.parametrize("kind", ["ddim", "ddpm", "dpm++"])
 def test_sampling_is_seeded_and_in_range(kind):
     prior = tiny_prior()
     first, again, other = (sample(prior, 2, steps=5, kind=kind, seed=s) for s in (3, 3, 4))

@@ -12,40 +12,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from idemlab import wallpapers
 from idemlab.codec.pipeline import decode, encode
-from idemlab.data import downscale
 from idemlab.decoder import PerceptualSettings, perceptual_decode
-from idemlab.metrics import psnr
-from idemlab.realism.critic import critic_accuracy
-from idemlab.realism.defects import colour_cast, seam_index
+from idemlab.realism.defects import seam_index
 
 HERE = Path(__file__).resolve().parent
-
-
-def photos(root: Path) -> list[np.ndarray]:
-    """Return every second training wallpaper, centre-cropped to 3:2 and shrunk to 96×64."""
-    out = []
-    for image in wallpapers.load(root, wallpapers.TRAIN[::2], max_side=480):
-        h, w = image.shape[:2]
-        ch, cw = (h, h * 3 // 2) if w * 2 >= h * 3 else (w * 2 // 3, w)
-        top, left = (h - ch) // 2, (w - cw) // 2
-        out.append(downscale(np.ascontiguousarray(image[top: top + ch, left: left + cw]), ch / 64)[:64, :96])
-    return out
-
-
-def figures(name: str, decoded: list[np.ndarray], originals: list[np.ndarray], extra: dict) -> dict:
-    critic = critic_accuracy(decoded, originals, seed=0)
-    return {"decoder": name, "psnr": psnr(np.stack(decoded), np.stack(originals)),
-            "colour_cast": float(np.mean([colour_cast(d, o) for d, o in zip(decoded, originals)])),
-            "seam_index": float(np.mean([seam_index(d) for d in decoded])),
-            "critic_%": critic.accuracy, "critic_interval_%": [critic.low, critic.high], **extra}
+sys.path.insert(0, str(HERE.parent))
+from harness import figures, training_photos  # noqa: E402
 
 
 def main() -> None:
@@ -55,7 +35,7 @@ def main() -> None:
     parser.add_argument("--starts", type=float, nargs="+", default=[1.0, 0.5, 0.3])
     args = parser.parse_args()
     torch.set_num_threads(1)
-    originals = photos(args.wallpapers)
+    originals = training_photos(args.wallpapers)
     files = [encode(image, args.quality) for image in originals]
     rows = [figures("mse", [decode(f) for f in files], originals, {"bpp": float(np.mean([8 * len(f) / (96 * 64) for f in files]))})]
     rows.append({"decoder": "originals", "seam_index": float(np.mean([seam_index(o) for o in originals]))})

@@ -10,11 +10,13 @@ perceptual decoder".
 """
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from idemlab.codec.bitstream import unpack
 from idemlab.codec.pipeline import cell_margin, encode, received_latents, received_symbols, y_distribution
@@ -26,7 +28,7 @@ from idemlab.devices import resolve_device
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.prior.load import load_prior
 from idemlab.prior.model import Prior
-from idemlab.prior.sampling import SPACINGS, reverse_diffusion
+from idemlab.prior.sampling import SAMPLERS, SPACINGS, reverse_diffusion
 
 ZETA_SCHEDULES = ("constant", "increasing")
 DEFAULT_START = 0.5  # experiments/start_from_mse: the ×2 distortion bound at q0, then the critic
@@ -44,8 +46,11 @@ class PerceptualSettings:
     from quality 5 on, because below it Adam's correction steps left a lower patch SWD; that
     measure rewards grain (chapter "Measuring realism"), and the scaled steps are the more faithful
     at every rate (``benchmarks/correction_steps.py``), so they now hold at every quality.
-    ``spacing`` None means the sampler's own: quadratic for DDPM, uniform for DDIM (diffusers'
-    DDIM steps are even). With quadratic spacing ζ is the pull of a step of the mean length, and
+    ``sampler``: "ddpm", "ddim" (deterministic) or "dpm++" (the second-order stochastic
+    DPM-Solver++, made for few steps; ``experiments/few_step_sampler``: with 20 steps within the
+    bound and byte-identical, but less realistic at quality 1 than the default).
+    ``spacing`` None means the sampler's own: quadratic for DDPM and DPM-Solver++, uniform for
+    DDIM (diffusers' DDIM steps are even). With quadratic spacing ζ is the pull of a step of the mean length, and
     each step pulls in proportion to its length. ``band``: the constraint sees x̂₀ clipped to
     [−1, 1], and a pixel passes its gradient where ``|x̂₀| < band`` (1: DPS's plain clip;
     ``constraints.band_clamp``). ``even_pull_from``: files of this quality and above are sampled
@@ -59,7 +64,9 @@ class PerceptualSettings:
     reconstruction g_s(ŷ) noised to that time (``sampling.reverse_diffusion``), and its steps are
     spaced quadratically below it; 1 begins at pure noise, as the paper does. None: 0.5 with
     quadratic steps (``experiments/start_from_mse``: from pure noise the pooled PSNR gap at
-    quality 0 broke the ×2 distortion bound), 1 with even ones."""
+    quality 0 broke the ×2 distortion bound), 1 with even ones. ``anchor``: the sample's colours
+    and brightness at the scale of a Gaussian blur of this width (σ, pixels) are replaced by the
+    MSE reconstruction's before the correction (``anchored``); None: not."""
 
     steps: int = 100
     sampler: str = "ddpm"
@@ -73,21 +80,22 @@ class PerceptualSettings:
     step_rule: str = "scaled"
     scaled_steps_from: int | None = None
     start: float | None = None
+    anchor: float | None = None
 
     def __post_init__(self) -> None:
         if self.spacing is None:
-            object.__setattr__(self, "spacing", "quadratic" if self.sampler == "ddpm" else "uniform")
+            object.__setattr__(self, "spacing", "uniform" if self.sampler == "ddim" else "quadratic")
         if self.start is None:
             object.__setattr__(self, "start", DEFAULT_START if self.spacing == "quadratic" else 1.0)
         valid = {
             f"steps must be a positive integer, not {self.steps!r}": isinstance(self.steps, int) and self.steps >= 1,
-            f"sampler must be 'ddim' or 'ddpm', not {self.sampler!r}": self.sampler in ("ddim", "ddpm"),
+            f"sampler must be one of {SAMPLERS}, not {self.sampler!r}": self.sampler in SAMPLERS,
             f"constraint must be one of {CONSTRAINTS}, not {self.constraint!r}": self.constraint in CONSTRAINTS,
             f"zeta must be a finite number ≥ 0, not {self.zeta!r}": 0 <= self.zeta < float("inf"),
             f"zeta_schedule must be one of {ZETA_SCHEDULES}, not {self.zeta_schedule!r}":
                 self.zeta_schedule in ZETA_SCHEDULES,
-            f"spacing must be one of {SPACINGS} ('quadratic' with the DDPM sampler only), not {self.spacing!r}":
-                self.spacing in SPACINGS and (self.spacing == "uniform" or self.sampler == "ddpm"),
+            f"spacing must be one of {SPACINGS} ('quadratic' not with the DDIM sampler), not {self.spacing!r}":
+                self.spacing in SPACINGS and (self.spacing == "uniform" or self.sampler != "ddim"),
             f"band must be a number ≥ 1, not {self.band!r}": isinstance(self.band, (int, float)) and self.band >= 1,
             f"start must lie in (0, 1], and below 1 needs quadratic spacing, not {self.start!r}":
                 isinstance(self.start, (int, float)) and 0 < self.start <= 1
@@ -97,6 +105,8 @@ class PerceptualSettings:
             f"scaled_steps_from must be None or a quality ≥ 0, not {self.scaled_steps_from!r}":
                 _is_quality_or_none(self.scaled_steps_from),
             f"step_rule must be one of {STEP_RULES}, not {self.step_rule!r}": self.step_rule in STEP_RULES,
+            f"anchor must be None or a blur width > 0 in pixels, not {self.anchor!r}":
+                self.anchor is None or (isinstance(self.anchor, (int, float)) and 0 < self.anchor < float("inf")),
         }
         problems = [message for message, ok in valid.items() if not ok]
         if problems:
@@ -174,18 +184,35 @@ def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSet
         _, means = y_distribution(codec, z_hat, y_hat)  # zero but for a mean-scale hyperprior or a context model
     guidance = idempotence_guidance(settings.constraint, codec, y_hat, f.height, f.width, means, settings.band,
                                      settings.even_pull_at(f.quality))
-    init = None
-    if settings.start < 1:  # begin at the MSE reconstruction, noised
-        with torch.no_grad():
-            init = codec.g_s(y_hat).clamp(0, 1) * 2 - 1
+    with torch.no_grad():
+        mse = codec.g_s(y_hat).clamp(0, 1)  # the MSE reconstruction, on the canvas
+    init = mse * 2 - 1 if settings.start < 1 else None  # begin there, noised
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,
                            generator, progress, settings.spacing, settings.start, init)
     raw = ((x0 + 1) / 2)[..., : f.height, : f.width]
+    if settings.anchor is not None:
+        raw = anchored(raw, mse[..., : f.height, : f.width], settings.anchor)
     if not settings.correct:
         return PerceptualDecoding(to_uint8(raw), raw.cpu(), None)
     correction = _judged(make_idempotent(codec, raw, *received_symbols(codec, y_hat, z_hat), means=means,
                                          step_rule=settings.step_rule_at(f.quality)), files)
     return PerceptualDecoding(correction.images, raw.cpu(), correction)
+
+
+def anchored(images: torch.Tensor, reference: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Return images (n, 3, H, W) in [0, 1] whose Gaussian low-pass of width σ is the reference's:
+    the detail is theirs, the colours and brightness region by region the reference's."""
+    return (images - gaussian_blur(images, sigma) + gaussian_blur(reference, sigma)).clamp(0, 1)
+
+
+def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Return images (n, c, H, W) blurred by a Gaussian of width σ pixels, edges replicated."""
+    radius = max(1, math.ceil(3 * sigma))
+    taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device) / sigma) ** 2)
+    taps = (taps / taps.sum()).repeat(images.shape[1], 1, 1, 1)
+    x = F.pad(images, (radius, radius, radius, radius), mode="replicate")
+    x = F.conv2d(x, taps.reshape(-1, 1, 1, 2 * radius + 1), groups=images.shape[1])
+    return F.conv2d(x, taps.reshape(-1, 1, 2 * radius + 1, 1), groups=images.shape[1])
 
 
 def correct_to_files(images: torch.Tensor, files: list[bytes], step_rule: str | None = None) -> Correction:

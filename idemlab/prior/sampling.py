@@ -1,4 +1,5 @@
-"""Reverse diffusion with diffusers' schedulers: DDPM (many stochastic steps) or DDIM (few).
+"""Reverse diffusion with diffusers' schedulers: DDPM (many stochastic steps), DDIM (few,
+deterministic) or DPM-Solver++ (few, stochastic: its second-order SDE solver, Lu et al. 2022).
 
 One loop serves the unconditional sampler of the prior chapter and the perceptual decoder,
 which adds a gradient step on a constraint after each scheduler step (``guidance``).
@@ -11,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 import torch
-from diffusers import DDIMScheduler, DDPMScheduler
+from diffusers import DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler
 from tqdm import tqdm
 
 from idemlab.prior.model import Prior
@@ -20,6 +21,8 @@ from idemlab.prior.windows import shift_windows
 # guidance(x̂₀ in [-1, 1], step index) → one loss per image; its gradient w.r.t. x_t is subtracted
 Guidance = Callable[[torch.Tensor, int], torch.Tensor]
 SPACINGS = ("uniform", "quadratic")
+SAMPLERS = ("ddpm", "ddim", "dpm++")
+Scheduler = DDPMScheduler | DDIMScheduler | DPMSolverMultistepScheduler
 
 
 def quadratic_timesteps(steps: int, num_train_timesteps: int, start: float = 1.0) -> list[int]:
@@ -34,20 +37,25 @@ def quadratic_timesteps(steps: int, num_train_timesteps: int, start: float = 1.0
 
 
 def inference_scheduler(prior: Prior, kind: str, steps: int, spacing: str = "uniform",
-                        start: float = 1.0) -> DDPMScheduler | DDIMScheduler:
-    """Return a DDPM or deterministic-DDIM scheduler over ``steps`` of the prior's noise schedule,
-    spaced evenly (diffusers' "trailing") or quadratically (DDPM only: diffusers' DDIM steps are
-    even); with quadratic spacing, ``start`` < 1 begins at that fraction of the diffusion time."""
-    if kind not in ("ddpm", "ddim"):
-        raise ValueError(f"sampler must be 'ddpm' or 'ddim', not {kind!r}")
-    if spacing not in SPACINGS or (spacing == "quadratic" and kind != "ddpm"):
-        raise ValueError(f"spacing must be one of {SPACINGS} ('quadratic' with DDPM only), not {spacing!r} with {kind}")
+                        start: float = 1.0) -> Scheduler:
+    """Return a DDPM, deterministic-DDIM or stochastic DPM-Solver++ scheduler over ``steps`` of the
+    prior's noise schedule, spaced evenly (diffusers' "trailing") or quadratically (not DDIM:
+    diffusers' DDIM steps are even); with quadratic spacing, ``start`` < 1 begins at that fraction
+    of the diffusion time."""
+    if kind not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {SAMPLERS}, not {kind!r}")
+    if spacing not in SPACINGS or (spacing == "quadratic" and kind == "ddim"):
+        raise ValueError(f"spacing must be one of {SPACINGS} ('quadratic' not with DDIM), not {spacing!r} with {kind}")
     if not 0 < start <= 1 or (start < 1 and spacing != "quadratic"):
         raise ValueError(f"start must lie in (0, 1], and below 1 needs quadratic spacing; not {start!r} with {spacing}")
     config = dict(prior.scheduler.config)
     if "num_train_timesteps" not in config:  # the oldest hub configs call it "timesteps"
         config["num_train_timesteps"] = config.get("timesteps", 1000)
-    scheduler = (DDPMScheduler if kind == "ddpm" else DDIMScheduler).from_config(config, timestep_spacing="trailing")
+    if kind == "dpm++":
+        scheduler = DPMSolverMultistepScheduler.from_config(config, timestep_spacing="trailing", solver_order=2,
+                                                            algorithm_type="sde-dpmsolver++", final_sigmas_type="zero")
+    else:
+        scheduler = (DDPMScheduler if kind == "ddpm" else DDIMScheduler).from_config(config, timestep_spacing="trailing")
     if spacing == "quadratic":
         scheduler.set_timesteps(timesteps=quadratic_timesteps(steps, config["num_train_timesteps"], start))
     else:
@@ -55,7 +63,7 @@ def inference_scheduler(prior: Prior, kind: str, steps: int, spacing: str = "uni
     return scheduler
 
 
-def pull_weights(scheduler: DDPMScheduler | DDIMScheduler, spacing: str) -> list[float]:
+def pull_weights(scheduler: Scheduler, spacing: str) -> list[float]:
     """Return how strongly each step pulls, relative to ζ: 1 for even steps; with uneven steps,
     each step's span of diffusion time over the mean span, so that the pull per unit of time, and
     the total pull, are those of even steps."""
@@ -66,7 +74,7 @@ def pull_weights(scheduler: DDPMScheduler | DDIMScheduler, spacing: str) -> list
     return [span * len(t) / sum(spans) for span in spans]
 
 
-def predicted_clean(scheduler: DDPMScheduler | DDIMScheduler, x_t: torch.Tensor, eps: torch.Tensor, t: int) -> torch.Tensor:
+def predicted_clean(scheduler: Scheduler, x_t: torch.Tensor, eps: torch.Tensor, t: int) -> torch.Tensor:
     """Return Tweedie's estimate x̂₀ = (x_t − √(1−ᾱ_t)·ε̂) / √ᾱ_t of the clean image."""
     alpha_bar = scheduler.alphas_cumprod[t].to(x_t)
     return (x_t - (1 - alpha_bar).sqrt() * eps) / alpha_bar.sqrt()

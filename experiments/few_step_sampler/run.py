@@ -1,0 +1,56 @@
+"""Can a few-step sampler decode as realistically as the 100-step reference?
+
+Training photographs only (every name of ``idemlab.wallpapers.TRAIN``), centre-cropped to 3:2 and
+shrunk to 96×64, coded at one quality and decoded as one batch (seed 0) by the perceptual decoder
+with its default settings but for the sampler and its number of steps (= network evaluations).
+Per sampler: pooled PSNR, the mean colour cast and seam index, byte identity, seconds per image
+and the critic's accuracy against the originals, beside the MSE decoder's (``harness.figures``).
+
+    python experiments/few_step_sampler/run.py --wallpapers DIR --quality 0
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from idemlab.codec.pipeline import decode, encode
+from idemlab.decoder import PerceptualSettings, perceptual_decode
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from harness import figures, training_photos  # noqa: E402
+
+SAMPLERS = [("ddpm", 100), ("ddpm", 10), ("dpm++", 20), ("dpm++", 10), ("dpm++", 5)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--wallpapers", type=Path, required=True)
+    parser.add_argument("--quality", type=int, required=True)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    originals = training_photos(args.wallpapers, every=1)
+    files = [encode(image, args.quality) for image in originals]
+    rows = [figures("mse", [decode(f) for f in files], originals, {"bpp": float(np.mean([8 * len(f) / (96 * 64) for f in files]))})]
+    for sampler, steps in SAMPLERS:
+        began = time.perf_counter()
+        out = perceptual_decode(files, seed=0, settings=PerceptualSettings(sampler=sampler, steps=steps))
+        seconds = time.perf_counter() - began
+        rows.append(figures(f"{sampler} {steps}", list(out.images), originals,
+                            {"sampler": sampler, "network_evaluations": steps, "seconds_per_image": seconds / len(files),
+                             "byte_identical_%": 100 * float(out.correction.exact.mean()),
+                             "mse_fallback_%": 100 * float(out.correction.replaced.mean())}))
+        print(json.dumps(rows[-1]), flush=True)
+    path = HERE / f"results_q{args.quality}.json"
+    path.write_text(json.dumps({"quality": args.quality, "images": len(originals), "rows": rows}, indent=1))
+    print(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -3,21 +3,25 @@
     python benchmarks/held_out_photos.py --out held_out --side 96
     python benchmarks/decoder_speed.py --photos held_out --out speed_eval          # add --device cuda on a GPU
 
-Writes results/decoder_speed.json with one row per decoder (``DECODERS``; the default settings
+Writes results/decoder_speed.json with one row per decoder (``DECODERS``: the default settings
 but for the sampler and its steps):
 - its network evaluations (= sampler steps);
-- seconds per image at 64, 128, 256 and 512 px square (a centre square of the shipped held-out
-  photo "china", resized, coded at quality 1), the correction included, on ``--device`` (on the
-  CPU with ``OMP_NUM_THREADS`` threads, 2 unless set);
-- per rate on the held-out whole photos, from ``idemlab evaluate`` run into OUT/<decoder> (it
-  resumes there, and refuses a folder made with other settings): bpp, the PSNR gap to the MSE
-  decoder, the critic's accuracy against the originals with its 95 % interval (the realism
-  measure that passed its validation), colour cast and seams, byte identity and the share of
-  photos where the correction fell back on the MSE reconstruction.
+- seconds per image at 64, 128, 256 and 512 px square (``--sides``; ``--reference-sides`` for
+  the reference), a centre square of the shipped held-out photo "china" resized and coded at
+  quality 1, the correction included, on ``--device`` (on the CPU with ``OMP_NUM_THREADS``
+  threads, 2 unless set);
+- per rate on the held-out whole photos (also for the ``UNTIMED`` decoders), from ``idemlab
+  evaluate`` run into OUT/<decoder> (it resumes there, and refuses a folder made with other
+  settings): bpp, the PSNR gap to the MSE decoder, the critic's accuracy against the originals
+  with its 95 % interval (the realism measure that passed its validation), colour cast and seams,
+  byte identity and the share of photos where the correction fell back on the MSE reconstruction.
+
+The JSON is rewritten after every decoder; ``--resume`` keeps a stopped run's timings.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -25,7 +29,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from common import THREADS, write
+from common import RESULTS, THREADS, write
 from idemlab.codec.pipeline import encode
 from idemlab.data import load_photo
 from idemlab.decoder import PerceptualSettings, perceptual_decode
@@ -36,7 +40,10 @@ REFERENCE = "reference: ddpm 100"
 DECODERS = {REFERENCE: PerceptualSettings(),  # the few-step samplers that came closest in experiments/few_step_sampler
             "dpm++ 20": PerceptualSettings(sampler="dpm++", steps=20),
             "dpm++ 10": PerceptualSettings(sampler="dpm++", steps=10)}
+UNTIMED = {"dpm++ 20, anchor 2": PerceptualSettings(sampler="dpm++", steps=20, anchor=2.0)}  # on held-out photos only
+# (experiments/colour_anchor; the anchor adds two blurs to a decode)
 SIDES = (64, 128, 256, 512)
+RESULT = RESULTS / "decoder_speed.json"
 
 
 def square(side: int) -> np.ndarray:
@@ -89,19 +96,26 @@ def main() -> None:
     parser.add_argument("--sides", type=int, nargs="+", default=list(SIDES), help="square sides timed, in pixels")
     parser.add_argument("--reference-sides", type=int, nargs="+", default=None,
                         help="the sides the reference is timed at (default: --sides; at 512 px it takes ~20 CPU-minutes)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the timings of results/decoder_speed.json (a stopped run's) and finish the rest")
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
     prior = load_prior()
+    timed = {r["decoder"]: r for r in json.loads(RESULT.read_text())["figures"]["rows"]} if args.resume else {}
     rows = []
     for name, settings in DECODERS.items():  # every timing first, while nothing else runs
-        print(name, flush=True)
-        sides = args.reference_sides if name == REFERENCE and args.reference_sides else args.sides
-        rows.append({"decoder": name, "sampler": settings.sampler, "network_evaluations": settings.steps,
-                     "device": args.device, "threads": THREADS if args.device == "cpu" else None,
-                     "seconds_per_image_by_side": seconds_per_side(settings, prior, args.device, sides)})
+        if name not in timed:
+            print(name, flush=True)
+            sides = args.reference_sides if name == REFERENCE and args.reference_sides else args.sides
+            timed[name] = {"decoder": name, "sampler": settings.sampler, "network_evaluations": settings.steps,
+                           "device": args.device, "threads": THREADS if args.device == "cpu" else None,
+                           "seconds_per_image_by_side": seconds_per_side(settings, prior, args.device, sides)}
+        rows.append({k: v for k, v in timed[name].items() if k != "held_out"})
     print(write("decoder_speed", {"rows": rows}), flush=True)
-    for row, (name, settings) in zip(rows, DECODERS.items()):
-        plan = Plan(args.photos, args.out / name.replace(": ", "-").replace(" ", "-"), tuple(args.quality),
+    rows += [{"decoder": name, "sampler": settings.sampler, "network_evaluations": settings.steps, "anchor": settings.anchor,
+              "device": args.device} for name, settings in UNTIMED.items()]
+    for row, (name, settings) in zip(rows, (DECODERS | UNTIMED).items()):
+        plan = Plan(args.photos, args.out / name.replace(": ", "-").replace(", ", "-").replace(" ", "-"), tuple(args.quality),
                     "small-hyperprior", None, settings, 0, args.device)
         row["held_out"] = held_out(run(plan, progress=False))
         print(write("decoder_speed", {"rows": rows}), flush=True)  # after every decoder: a stopped run keeps its rows

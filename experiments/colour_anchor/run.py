@@ -21,7 +21,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from idemlab.codec.pipeline import decode, encode
@@ -30,7 +29,7 @@ from idemlab.decoder.perceptual import anchored
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from harness import figures, training_photos  # noqa: E402
+from harness import figures, mse_row, training_photos  # noqa: E402
 
 
 def main() -> None:
@@ -42,7 +41,7 @@ def main() -> None:
     torch.set_num_threads(1)
     originals = training_photos(args.wallpapers)
     files = [encode(image, args.quality) for image in originals]
-    rows = [figures("mse", [decode(f) for f in files], originals, {"bpp": float(np.mean([8 * len(f) / (96 * 64) for f in files]))})]
+    rows = [mse_row(files, originals)]
     began = time.perf_counter()
     sampled = perceptual_decode(files, seed=0, settings=replace(PerceptualSettings(), correct=False))
     seconds = (time.perf_counter() - began) / len(files)

@@ -13,19 +13,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from idemlab.codec.pipeline import decode, encode
-from idemlab.decoder import PerceptualSettings, perceptual_decode
+from idemlab.codec.pipeline import encode
+from idemlab.decoder import PerceptualSettings
 from idemlab.realism.defects import seam_index
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from harness import figures, training_photos  # noqa: E402
+from harness import mse_row, perceptual_row, training_photos  # noqa: E402
 
 
 def main() -> None:
@@ -37,16 +36,11 @@ def main() -> None:
     torch.set_num_threads(1)
     originals = training_photos(args.wallpapers)
     files = [encode(image, args.quality) for image in originals]
-    rows = [figures("mse", [decode(f) for f in files], originals, {"bpp": float(np.mean([8 * len(f) / (96 * 64) for f in files]))})]
+    rows = [mse_row(files, originals)]
     rows.append({"decoder": "originals", "seam_index": float(np.mean([seam_index(o) for o in originals]))})
     for start in args.starts:
-        began = time.perf_counter()
-        out = perceptual_decode(files, seed=0, settings=PerceptualSettings(start=start))
-        seconds = time.perf_counter() - began
-        rows.append(figures(f"perceptual start {start:g}", list(out.images), originals,
-                            {"start": start, "seconds_per_image": seconds / len(files),
-                             "byte_identical_%": 100 * float(out.correction.exact.mean()),
-                             "mse_fallback_%": 100 * float(out.correction.replaced.mean())}))
+        rows.append(perceptual_row(f"perceptual start {start:g}", files, originals, PerceptualSettings(start=start),
+                                   {"start": start}))
         print(json.dumps(rows[-1]), flush=True)
     path = HERE / f"results_q{args.quality}.json"
     path.write_text(json.dumps({"quality": args.quality, "images": len(originals), "rows": rows}, indent=1))

@@ -9,7 +9,7 @@ MATHJAX := 3.2.2
 # every .js file there on every page (about 35 MathJax bundles and parts).
 MATHJAX_JS := _mathjax/mathjax/tex-chtml.js
 
-.PHONY: book test
+.PHONY: book book-without-solutions test
 
 # --no-compile: Python byte-compiles only the modules it imports, on first import (saves about 45 CPU-seconds)
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -28,6 +28,11 @@ $(MATHJAX_JS):
 
 book: $(VENV)/.installed $(MATHJAX_JS)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# the same book without the exercises' solutions (for courses that set them), in _build/without-solutions
+book-without-solutions: $(VENV)/.installed $(MATHJAX_JS)
+	IDEMLAB_SOLUTIONS=hide HF_HUB_OFFLINE=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going \
+		--path-output _build/without-solutions
 
 # unit tests first (a failure stops here), then every notebook through nbval;
 # `$(PYTHON) -m pytest tests -m "not slow"` is the quick set for development (about a minute)

@@ -6,7 +6,8 @@
 
 Writes results/held_out_evaluation.json: the summary (per rate: bpp, PSNRs, byte identity, the
 validated realism measures with intervals, seams and colour casts, the decoder's settings) and,
-per rate, the photos on which the perceptual decoder fell furthest below the MSE decoder.
+per rate, the photos on which the perceptual decoder fell furthest below the MSE decoder, and
+every photo's row (``idemlab evaluate``'s images.jsonl), for intervals over photos.
 """
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("evaluated", type=Path, help="the --out folder of idemlab evaluate")
     args = parser.parse_args()
-    summary = json.loads((args.evaluated / SUMMARY_FILE).read_text())
-    print(write("held_out_evaluation", {"summary": summary, "worst_photos": worst_photos(read_rows(args.evaluated))}))
+    summary, rows = json.loads((args.evaluated / SUMMARY_FILE).read_text()), read_rows(args.evaluated)
+    print(write("held_out_evaluation", {"summary": summary, "worst_photos": worst_photos(rows), "rows": rows}))
 
 
 if __name__ == "__main__":

@@ -152,6 +152,7 @@ def test_an_anchored_sample_keeps_its_detail_and_takes_the_references_coarse_col
     for wrong in (0, -1.0, float("inf"), "wide"):
         with pytest.raises(IdemlabError, match="anchor must be"):
             PerceptualSettings(anchor=wrong)
+    assert PerceptualSettings().anchor == 2.0 and PerceptualSettings.paper(32, 32).anchor is None  # the paper's: none
 
 
 def test_the_spacing_is_the_samplers_own_unless_chosen_and_quadratic_is_not_for_ddim():

@@ -36,9 +36,9 @@ def main() -> None:
     originals = training_photos(args.wallpapers, every=1)
     files = [encode(image, args.quality) for image in originals]
     rows = [mse_row(files, originals)]
-    for sampler, steps in SAMPLERS:
+    for sampler, steps in SAMPLERS:  # anchor=None: as it ran, before the colour anchor was the default
         rows.append(perceptual_row(f"{sampler} {steps}", files, originals,
-                                   PerceptualSettings(sampler=sampler, steps=steps),
+                                   PerceptualSettings(sampler=sampler, steps=steps, anchor=None),
                                    {"sampler": sampler, "network_evaluations": steps}))
         print(json.dumps(rows[-1]), flush=True)
     path = HERE / f"results_q{args.quality}.json"

@@ -39,7 +39,7 @@ def main() -> None:
     rows = [mse_row(files, originals)]
     rows.append({"decoder": "originals", "seam_index": float(np.mean([seam_index(o) for o in originals]))})
     for start in args.starts:
-        rows.append(perceptual_row(f"perceptual start {start:g}", files, originals, PerceptualSettings(start=start),
+        rows.append(perceptual_row(f"perceptual start {start:g}", files, originals, PerceptualSettings(start=start, anchor=None),
                                    {"start": start}))
         print(json.dumps(rows[-1]), flush=True)
     path = HERE / f"results_q{args.quality}.json"

@@ -158,5 +158,5 @@ def test_paper_switch_decodes_with_the_papers_sampler_for_the_files_size(tmp_pat
     main(["decode", str(tmp_path / "tile.idem"), "-o", str(tmp_path / "p.png"), "--mode", "perceptual", "--paper",
           "--allow-inexact"])
     assert used == [decoder.PerceptualSettings(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(24, 20),
-                                               spacing="uniform", band=1.0, even_pull_from=None)]
+                                               spacing="uniform", band=1.0, even_pull_from=None, anchor=None)]
     assert "(ddpm, 1000 uniform steps" in capsys.readouterr().out

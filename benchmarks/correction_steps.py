@@ -26,12 +26,13 @@ from common import THREADS, add_even_pull_options, write
 from idemlab import wallpapers
 from idemlab.codec import QUALITY_LAMBDAS
 from idemlab.codec.pipeline import decode, encode
-from idemlab.data import tiles, to_uint8
+from idemlab.data import tiles
 from idemlab.decoder import PerceptualSettings, perceptual_decode
 from idemlab.decoder.correction import STEP_RULES
 from idemlab.decoder.perceptual import correct_to_files
 from idemlab.evaluate_folder import image_seed
 from idemlab.evaluation import realism
+from idemlab.images import to_uint8
 from idemlab.metrics import psnr
 from idemlab.prior import load_prior
 

@@ -17,9 +17,10 @@ import torch
 from common import THREADS, write
 from idemlab.codec import QUALITY_LAMBDAS
 from idemlab.codec.pipeline import decode, encode
-from idemlab.data import PatchSampler, to_uint8
+from idemlab.data import PatchSampler
 from idemlab.decoder import PerceptualSettings, perceptual_decode
 from idemlab.evaluation import realism, reencoding
+from idemlab.images import to_uint8
 from idemlab.metrics import psnr
 from idemlab.prior import load_prior
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from idemlab.images import downscale
 
-from idemlab.data import downscale
 from idemlab.errors import IdemlabError
 from idemlab.wallpapers import fetch
 

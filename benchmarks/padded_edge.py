@@ -17,10 +17,10 @@ import torch
 
 from common import THREADS, held_out_whole_photos, write
 from idemlab.codec.pipeline import decode, encode, latents, received_latents, received_symbols, y_distribution
-from idemlab.data import to_tensor, to_uint8
 from idemlab.decoder import PerceptualSettings, perceptual_decode
 from idemlab.decoder.constraints import as_encoder_input, copies
 from idemlab.evaluate_folder import image_seed
+from idemlab.images import to_tensor, to_uint8
 from idemlab.metrics import psnr
 from idemlab.prior import load_prior
 

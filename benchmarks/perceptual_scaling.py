@@ -16,8 +16,9 @@ import torch
 
 from common import write
 from idemlab.codec.pipeline import encode, received_latents, received_symbols
-from idemlab.data import downscale, load_photo
+from idemlab.data import load_photo
 from idemlab.decoder import PerceptualSettings, make_idempotent, perceptual_decode
+from idemlab.images import downscale
 from idemlab.prior import load_prior
 
 

@@ -54,8 +54,8 @@ def validation_images(wallpapers: Path | None) -> list[np.ndarray]:
     motorcycle at 1/2, the held-out wallpapers at 512 px on the longer side)."""
     import skimage.io
     import skimage.data
+    from idemlab.images import downscale
 
-    from idemlab.data import downscale
 
     photos = held_out_photos(2.0, TEST_PHOTOS)
     motorcycle = skimage.io.imread(Path(skimage.data.__file__).parent / "motorcycle_left.png")[..., :3]

@@ -10,7 +10,7 @@ import numpy as np
 from idemlab import wallpapers
 from idemlab.codec.pipeline import decode
 from idemlab.decoder import PerceptualSettings, perceptual_decode
-from idemlab.data import downscale
+from idemlab.images import downscale
 from idemlab.metrics import psnr
 from idemlab.realism.critic import critic_accuracy
 from idemlab.realism.defects import colour_cast, seam_index

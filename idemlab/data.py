@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from idemlab.errors import IdemlabError
-from idemlab.images import read_image
+from idemlab.images import downscale, read_image
 
 # name → loader; all colour photographs (synthetic images and grayscale ones are left out)
 TRAIN_PHOTOS = ("astronaut", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry",
@@ -39,15 +39,6 @@ def load_photo(name: str) -> np.ndarray:
     if name not in TRAIN_PHOTOS + TEST_PHOTOS:
         raise ValueError(f"unknown photo {name!r}; choose from {TRAIN_PHOTOS + TEST_PHOTOS}")
     return getattr(skimage.data, name)()
-
-
-def downscale(image: np.ndarray, factor: float) -> np.ndarray:
-    """Return the image shrunk by factor ≥ 1 with an anti-aliasing (Lanczos) filter."""
-    if factor == 1:
-        return image
-    height, width = image.shape[:2]
-    size = (max(1, round(width / factor)), max(1, round(height / factor)))
-    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
 
 
 def read_folder(folder: str | Path) -> list[np.ndarray]:
@@ -151,15 +142,3 @@ def held_out_patches(size: int = 32, factor: float = 2.0, photos: tuple[str, ...
     """Return the fixed test set: non-overlapping size×size tiles of the held-out photos,
     shrunk by ``factor``; uint8 of shape (n, size, size, 3)."""
     return np.concatenate([tiles(photo, size) for photo in held_out_photos(factor, photos)])
-
-
-def to_tensor(patches: np.ndarray):
-    """Return uint8 patches (n, H, W, 3) as a float torch tensor (n, 3, H, W) in [0, 1]."""
-    import torch
-
-    return torch.from_numpy(np.array(patches)).permute(0, 3, 1, 2).float() / 255.0  # a copy: the input may be read-only
-
-
-def to_uint8(images) -> np.ndarray:
-    """Return float images (n, 3, H, W) in [0, 1] as uint8 (n, H, W, 3), as they would be saved."""
-    return (images.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()

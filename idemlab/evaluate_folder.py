@@ -108,9 +108,8 @@ def evaluate_image(path: Path, quality: int, plan: Plan, prior) -> dict:
     """Return the row of one image at one quality; an unreadable image gives a row with ``error``."""
     from idemlab.baselines import at_most
     from idemlab.codec.pipeline import decode, encode
-    from idemlab.data import to_uint8
     from idemlab.decoder import perceptual_decode
-    from idemlab.images import png_bytes, read_image
+    from idemlab.images import png_bytes, read_image, to_uint8
     from idemlab.metrics import psnr
 
     row = {"image": path.name, "quality": quality, "codec": plan.codec}

@@ -14,10 +14,11 @@ import numpy as np
 
 from idemlab.baselines import jpeg_at_bpp
 from idemlab.codec.pipeline import SMALL_HYPERPRIOR, decode, encode, received_latents, received_symbols, symbols
-from idemlab.data import tiles, to_uint8
+from idemlab.data import tiles
 from idemlab.decoder import PerceptualSettings, perceptual_decode
 from idemlab.decoder.correction import Correction
 from idemlab.errors import InexactWarning
+from idemlab.images import to_uint8
 from idemlab.metrics import psnr, squared_errors
 from idemlab.prior.model import Prior
 from idemlab.realism import patch_swd, spectral_distance_db

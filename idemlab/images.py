@@ -12,7 +12,8 @@ Input rules (each either applied or refused in one sentence, never silently):
 
 
 Outputs are written atomically, with the permissions the umask gives, and never replace an
-existing file unless asked. Book: Part II, chapter "The MSE codec".
+existing file unless asked. Also here: the conversions every chapter uses (``downscale``, and
+``to_tensor``/``to_uint8`` between uint8 arrays and float tensors). Book: Part II, chapter "The MSE codec".
 """
 from __future__ import annotations
 
@@ -159,3 +160,24 @@ def png_bytes(image: np.ndarray) -> bytes:
     buffer = BytesIO()
     Image.fromarray(image).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def downscale(image: np.ndarray, factor: float) -> np.ndarray:
+    """Return the image shrunk by factor ≥ 1 with an anti-aliasing (Lanczos) filter."""
+    if factor == 1:
+        return image
+    height, width = image.shape[:2]
+    size = (max(1, round(width / factor)), max(1, round(height / factor)))
+    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
+
+
+def to_tensor(patches: np.ndarray):
+    """Return uint8 patches (n, H, W, 3) as a float torch tensor (n, 3, H, W) in [0, 1]."""
+    import torch
+
+    return torch.from_numpy(np.array(patches)).permute(0, 3, 1, 2).float() / 255.0  # a copy: the input may be read-only
+
+
+def to_uint8(images) -> np.ndarray:
+    """Return float images (n, 3, H, W) in [0, 1] as uint8 (n, H, W, 3), as they would be saved."""
+    return (images.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()

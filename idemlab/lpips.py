@@ -16,8 +16,8 @@ from urllib.error import URLError
 
 import numpy as np
 import torch
+from idemlab.images import to_tensor
 
-from idemlab.data import to_tensor
 from idemlab.devices import resolve_device
 from idemlab.downloads import NETWORK_FREE_FALLBACK as FALLBACK
 from idemlab.downloads import hub_checkpoint_path, require_cached_or_online

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from idemlab.data import downscale, held_out_patches, load_photo
+from idemlab.data import held_out_patches, load_photo
 from idemlab.decoder.perceptual import PerceptualSettings
 from idemlab.errors import IdemlabError
+from idemlab.images import downscale
 
 FULL_SIZE = 256
 BOOK_DEFAULT = "100 DDPM steps (the book's default)"

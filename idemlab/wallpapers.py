@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from idemlab.errors import IdemlabError
-from idemlab.images import read_image
+from idemlab.images import downscale, read_image
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,6 @@ def fetch(root: str | Path, packages: tuple[str, ...] = PACKAGES) -> Path:
 def load(root: str | Path, names: tuple[str, ...] = TRAIN, max_side: int = 1280) -> list[np.ndarray]:
     """Return the named photographs from the packages unpacked under root as uint8 RGB, shrunk
     (Lanczos) so that the longer side is at most ``max_side``."""
-    from idemlab.data import downscale
-
     known = {p.name: p for p in PHOTOS}
     images = []
     for name in names:

@@ -7,8 +7,9 @@ import torch
 from idemlab.codec import QUALITY_LAMBDAS, SmallScaleHyperprior, load_shipped_codec
 from idemlab.codec.model import WEIGHTS_DIR
 from idemlab.codec.train import evaluate
-from idemlab.data import held_out_patches, to_tensor
+from idemlab.data import held_out_patches
 from idemlab.errors import IdemlabError
+from idemlab.images import to_tensor
 
 
 def tiny_model() -> SmallScaleHyperprior:

@@ -4,9 +4,9 @@ import pytest
 
 from PIL import Image
 
-from idemlab.data import (TEST_PHOTOS, TRAIN_PHOTOS, PatchSampler, downscale, held_out_patches, load_photo, read_folder,
-                          to_tensor)
+from idemlab.data import TEST_PHOTOS, TRAIN_PHOTOS, PatchSampler, held_out_patches, load_photo, read_folder
 from idemlab.errors import IdemlabError
+from idemlab.images import downscale, to_tensor
 
 
 def test_train_and_test_photos_are_disjoint_and_load_offline():

@@ -5,13 +5,14 @@ import pytest
 import torch
 
 from idemlab.codec.pipeline import SMALL_HYPERPRIOR, cell_margin, codec_for, decode, encode, latents, symbols
-from idemlab.data import held_out_patches, held_out_photos, to_uint8
+from idemlab.data import held_out_patches, held_out_photos
 from idemlab.decoder import (CONSTRAINTS, PerceptualSettings, correct_to_files, idempotence_guidance, make_idempotent,
                              ste_round)
 from idemlab.decoder.constraints import as_encoder_input, band_clamp, copies, even_pull, residual_norm
 from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction, _as_saved, _descend, _polish, _Search, _Target
 from idemlab.decoder.perceptual import anchored, gaussian_blur, perceptual_decode
 from idemlab.errors import IdemlabError, InexactWarning
+from idemlab.images import to_uint8
 from idemlab.metrics import psnr
 from idemlab.prior import Prior, small_unet, training_scheduler
 from idemlab.prior.sampling import inference_scheduler, pull_weights, reverse_diffusion

@@ -85,7 +85,8 @@ def test_a_resumed_codec_run_may_lower_the_learning_rate_and_logs_it(tmp_path):
 
 def test_a_trained_codec_is_stored_in_fp16_and_codes_like_its_float32_self(tmp_path, monkeypatch):
     from idemlab.codec import model as codec_model
-    from idemlab.data import held_out_patches, to_tensor
+    from idemlab.data import held_out_patches
+    from idemlab.images import to_tensor
 
     train_codec(1, 10, tmp_path / "codec-q1", batch_size=2, max_steps=2)
     stored = codec_weights(tmp_path / "codec-q1")

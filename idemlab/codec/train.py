@@ -18,9 +18,10 @@ from compressai.losses import RateDistortionLoss
 from tqdm import tqdm
 
 from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, likelihood_bits, load_codec
-from idemlab.data import PatchSampler, held_out_patches, to_tensor, training_data_note, training_images
+from idemlab.data import PatchSampler, held_out_patches, training_data_note, training_images
 from idemlab.devices import machine_name, machine_note, resolve_device, trained_on_gpu
 from idemlab.errors import IdemlabError, report
+from idemlab.images import to_tensor
 from idemlab.wallpapers import TRAIN as TRAIN_WALLPAPERS
 
 COMMAND = ["python", "-m", "idemlab.codec.train"]

@@ -34,9 +34,9 @@ import torch.nn.functional as F
 
 from compressai.models import ScaleHyperprior
 from idemlab.codec.pipeline import latents
-from idemlab.data import to_uint8
 from idemlab.decoder.constraints import as_encoder_input
 from idemlab.errors import IdemlabError
+from idemlab.images import to_uint8
 
 
 @dataclass

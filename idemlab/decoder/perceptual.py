@@ -21,11 +21,11 @@ import torch.nn.functional as F
 from idemlab.codec.bitstream import unpack
 from idemlab.codec.pipeline import cell_margin, encode, received_latents, received_symbols, y_distribution
 from idemlab.codec.registry import codec_for
-from idemlab.data import to_uint8
 from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance, paper_zeta
 from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction, make_idempotent
 from idemlab.devices import resolve_device
 from idemlab.errors import IdemlabError, InexactWarning
+from idemlab.images import to_uint8
 from idemlab.prior.load import load_prior
 from idemlab.prior.model import Prior
 from idemlab.prior.sampling import SAMPLERS, SPACINGS, reverse_diffusion

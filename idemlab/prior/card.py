@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from idemlab.data import TRAIN_PHOTOS, PatchSampler, held_out_patches, to_uint8, training_data_note, training_images
+from idemlab.data import TRAIN_PHOTOS, PatchSampler, held_out_patches, training_data_note, training_images
 from idemlab.devices import machine_note, trained_on_gpu
 from idemlab.errors import IdemlabError, report
+from idemlab.images import to_uint8
 from idemlab.prior.load import load_prior
 from idemlab.prior.model import Prior
 from idemlab.prior.sampling import sample

@@ -21,9 +21,10 @@ from diffusers import UNet2DModel
 from diffusers.training_utils import EMAModel
 from tqdm import tqdm
 
-from idemlab.data import PatchSampler, to_tensor, training_images
+from idemlab.data import PatchSampler, training_images
 from idemlab.devices import machine_name, resolve_device
 from idemlab.errors import IdemlabError, report
+from idemlab.images import to_tensor
 from idemlab.prior.model import Prior, small_unet, training_scheduler
 from idemlab.wallpapers import TRAIN as TRAIN_WALLPAPERS
 

@@ -21,9 +21,10 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from idemlab.data import TRAIN_PHOTOS, downscale, load_photo, training_images
+from idemlab.data import TRAIN_PHOTOS, load_photo, training_images
 from idemlab.devices import machine_name
 from idemlab.errors import IdemlabError, report
+from idemlab.images import downscale
 from idemlab.realism.features import PATCH, RealismFeatures, save_features
 
 SCALES = tuple(float(f) for f in np.geomspace(1.0, 4.0, 6))

@@ -26,11 +26,15 @@ $(MATHJAX_JS):
 		&& rm mathjax-$(MATHJAX).tgz
 	test -f $@
 
+# every notebook is executed afresh (the cache of an earlier build is emptied first), two at a time
 book: $(VENV)/.installed $(MATHJAX_JS)
+	rm -rf _build/.jupyter_cache
+	HF_HUB_OFFLINE=1 $(PYTHON) _ext/execute_notebooks.py
 	HF_HUB_OFFLINE=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 # the same book without the exercises' solutions (for courses that set them), in _build/without-solutions
 book-without-solutions: $(VENV)/.installed $(MATHJAX_JS)
+	HF_HUB_OFFLINE=1 $(PYTHON) _ext/execute_notebooks.py
 	IDEMLAB_SOLUTIONS=hide HF_HUB_OFFLINE=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going \
 		--path-output _build/without-solutions
 

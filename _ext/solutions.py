@@ -25,11 +25,11 @@ def remove_solutions(document: nodes.document) -> int:
     return len(found)
 
 
-def _on_doctree_read(app, document: nodes.document) -> None:
+def on_doctree_read(app, document: nodes.document) -> None:
     if os.environ.get(SWITCH) == "hide":
         remove_solutions(document)
 
 
 def setup(app) -> dict:
-    app.connect("doctree-read", _on_doctree_read)
+    app.connect("doctree-read", on_doctree_read)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -26,10 +26,10 @@ from PIL import Image
 
 from common import RESULTS, write
 from idemlab.cli import main as idemlab
-from idemlab.codec.pipeline import cell_margin, encode
+from idemlab.codec.pipeline import encode
+from idemlab.codec.received import SAFETY, judge, receive
 from idemlab.codec.registry import family
 from idemlab.data import TEST_PHOTOS, load_photo
-from idemlab.decoder.correction import SAFETY
 from idemlab.images import read_image
 
 LINES = RESULTS / "exactness_crops.jsonl"
@@ -78,7 +78,7 @@ def check_crop(crop: dict, steps: int, folder: Path) -> dict:
     if row["written"]:
         decoded, data = read_image(output), idem.read_bytes()
         replaced = re.search(r"([\d.]+) % of pixels taken from the MSE", said)
-        row.update(identical=encode(decoded, crop["quality"]) == data, margin=round(cell_margin(decoded, data), 4),
+        row.update(identical=encode(decoded, crop["quality"]) == data, margin=round(judge(decoded[None], receive([data])).margin[0], 4),
                    replaced_percent=float(replaced.group(1)) if replaced else 0.0)
     row["kept"] = (status == 0 and row["written"] and row["identical"] and row["margin"] >= SAFETY) or (
         status != 0 and not row["written"])

@@ -16,9 +16,10 @@ import numpy as np
 import torch
 
 from common import THREADS, held_out_whole_photos, write
-from idemlab.codec.pipeline import decode, encode, latents, received_latents, received_symbols, y_distribution
+from idemlab.codec.pipeline import decode, encode, latents
+from idemlab.codec.received import receive
 from idemlab.decoder import PerceptualSettings, perceptual_decode
-from idemlab.decoder.constraints import as_encoder_input, copies
+from idemlab.codec.geometry import as_encoder_input, copies
 from idemlab.evaluate_folder import image_seed
 from idemlab.images import to_tensor, to_uint8
 from idemlab.metrics import psnr
@@ -40,9 +41,8 @@ def main() -> None:
     photo = held_out_whole_photos(None)[PHOTO]
     data = encode(photo, QUALITY)
     mse_psnr = psnr(decode(data), photo)
-    _, model, y_hat, z_hat = received_latents(data)
-    _, means = y_distribution(model, z_hat, y_hat)
-    y_symbols, _ = received_symbols(model, y_hat, z_hat)
+    received = receive([data])
+    model, means, y_symbols = received.codec, received.means, received.y_symbols
     height, width = photo.shape[:2]
     prior = load_prior()
     seeds = [image_seed(0, f"{PHOTO}.png", QUALITY), 1, 2]  # the held-out benchmark's seed for it, then two more

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from common import write
-from idemlab.codec.pipeline import encode, received_latents, received_symbols
+from idemlab.codec.pipeline import encode
+from idemlab.codec.received import receive
 from idemlab.data import load_photo
 from idemlab.decoder import PerceptualSettings, make_idempotent, perceptual_decode
 from idemlab.images import downscale
@@ -36,9 +37,9 @@ def main() -> None:
         start = time.perf_counter()
         raw = perceptual_decode([data], 0, PerceptualSettings(steps=steps, correct=False), prior).raw
         sampling = time.perf_counter() - start
-        _, model, y_hat, z_hat = received_latents(data)
+        received = receive([data])
         start = time.perf_counter()
-        correction = make_idempotent(model, raw, *received_symbols(model, y_hat, z_hat))
+        correction = make_idempotent(received.codec, raw, received.y_symbols, received.z_symbols)
         correcting = time.perf_counter() - start
         rows.append({"side": side, "steps": steps, "seconds_per_step": round(sampling / steps, 4),
                      "correction_seconds": round(correcting, 2), "correction_steps": int(correction.steps[0]),

@@ -67,22 +67,17 @@ def decode_command(args: argparse.Namespace) -> None:
         write_atomic(args.output, png_bytes(decode(data, args.max_pixels)))
         print(f"{args.output}: decoded with the MSE decoder")
         return
+    from idemlab.codec.received import SAFETY, receive
     from idemlab.decoder import PerceptualSettings, perceptual_decode
-    from idemlab.decoder.correction import SAFETY
     from idemlab.devices import resolve_device
     from idemlab.prior import load_prior
 
     device = resolve_device(args.device)  # a GPU that is not there is refused before anything loads
-
-    if args.paper:
-        from idemlab.codec.bitstream import unpack
-
-        header = unpack(data)
-        settings = PerceptualSettings.paper(header.height, header.width)
-    else:
-        settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler", "spacing", "start"))
-    result = perceptual_decode([data], args.seed, settings, load_prior(args.prior), progress=True,
-                               max_pixels=args.max_pixels, device=device)
+    received = receive([data], args.max_pixels)
+    settings = PerceptualSettings.paper(*received.size) if args.paper else _perceptual_settings(args)
+    if args.show_settings:
+        print(json.dumps(settings.to_dict()))
+    result = perceptual_decode(received, args.seed, settings, load_prior(args.prior), progress=True, device=device)
     correction = result.correction
     if not correction.robust[0] and not args.allow_inexact:
         problem = ("re-encodes to the same file here, but a latent lies within "
@@ -115,9 +110,7 @@ def evaluate_command(args: argparse.Namespace) -> None:
         from idemlab.fid import require_inception
 
         require_inception()  # before hours of decoding, not after
-    from idemlab.decoder import PerceptualSettings
-
-    settings = PerceptualSettings(**_chosen(args, "steps", "zeta", "sampler", "spacing", "start"))
+    settings = _perceptual_settings(args)
     plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, settings, args.seed,
                 device=args.device, inception=args.inception)
     summary = run(plan)
@@ -224,9 +217,20 @@ def _positive(text: str) -> int:
     return value
 
 
-def _chosen(args: argparse.Namespace, *names: str) -> dict:
-    """Return the options among ``names`` that the command line set (the others keep the decoder's defaults)."""
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+def _perceptual_settings(args: argparse.Namespace):
+    """Return the perceptual decoder's settings: those of the --settings JSON file (the others at
+    the decoder's defaults), with the options the command line set on top."""
+    from idemlab.decoder import PerceptualSettings
+
+    values = {}
+    if args.settings is not None:
+        try:
+            values = json.loads(_read_bytes(args.settings))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise IdemlabError(f"{args.settings} is not a JSON file of settings ({error})") from None
+    chosen = ("steps", "zeta", "sampler", "spacing", "start")
+    return PerceptualSettings.from_dict({**values, **{name: getattr(args, name) for name in chosen
+                                                      if getattr(args, name) is not None}})
 
 
 def _add_output_options(command: argparse.ArgumentParser) -> None:
@@ -251,6 +255,9 @@ def _add_perceptual_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--start", type=_positive_float, default=None,
                          help="perceptual: the fraction of diffusion time the sampler begins at, from the noised MSE "
                               "reconstruction (1: from pure noise, as the paper; default: the decoder's)")
+    command.add_argument("--settings", type=Path, default=None,
+                         help="perceptual: a JSON file of decoder settings, as --show-settings prints them "
+                              "(the options above override it)")
     command.add_argument("--prior", default=None, help="perceptual: a prior folder or hub id (default: the shipped one)")
     command.add_argument("--device", default="auto",
                          help="perceptual: where the sampler runs: auto (a GPU if there is one), cpu, cuda or cuda:N; "
@@ -289,6 +296,8 @@ def parser() -> argparse.ArgumentParser:
     decode.add_argument("--paper", action="store_true",
                         help="perceptual: the paper's sampler (1000 evenly spaced DDPM steps and its guidance "
                              "step) instead of --steps, --sampler and --spacing")
+    decode.add_argument("--show-settings", action="store_true",
+                        help="perceptual: print the decoder's settings as one line of JSON (for --settings)")
     decode.add_argument("--allow-inexact", action="store_true",
                         help="perceptual: save the image even if it does not re-encode to the same file")
     _add_output_options(decode)
@@ -318,7 +327,7 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-def _terminate(signum: int, frame: object) -> None:
+def terminate(signum: int, frame: object) -> None:
     """End the process on SIGTERM or SIGHUP, leaving no temporary file. It exits here rather than
     raising, since an exception raised where the signal lands (in a ``__del__``, say) may be
     swallowed and the run go on."""
@@ -339,8 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notes are not for users
     warnings.filterwarnings("ignore", category=InexactWarning)  # the decode command says it in its own words
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
-        signal.signal(signal.SIGHUP, _terminate)
+        signal.signal(signal.SIGTERM, terminate)
+        signal.signal(signal.SIGHUP, terminate)
     try:
         args.run(args)
     except IdemlabError as error:

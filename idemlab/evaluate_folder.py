@@ -20,7 +20,7 @@ import os
 import time
 import warnings
 import zlib
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,7 +83,7 @@ def read_rows(out: Path) -> list[dict]:
 def _keep_one_plan(plan: Plan) -> None:
     """Record the codec, prior, seed and decoder settings in DIR/plan.json, or refuse to resume a
     folder whose rows were made with others (its summary would mix two decoders)."""
-    recorded = {"codec": plan.codec, "prior": plan.prior, "seed": plan.seed, **asdict(plan.settings)}
+    recorded = {"codec": plan.codec, "prior": plan.prior, "seed": plan.seed, **plan.settings.to_dict()}
     path = plan.out / PLAN_FILE
     if not path.exists():
         path.write_text(json.dumps(recorded, indent=1))
@@ -258,7 +258,7 @@ def write_summary(plan: Plan) -> dict:
             "seconds_per_image": mean("seconds"), **_set_realism(plan, sets, len(at)),
             "defects": _defects(sets, window)}
     summary["bjontegaard"] = bjontegaard(summary["rates"])
-    summary["settings"] = asdict(plan.settings)
+    summary["settings"] = plan.settings.to_dict()
     (plan.out / SUMMARY_FILE).write_text(json.dumps(summary, indent=1))
     _figure(summary, plan.out / FIGURE_FILE)
     return summary

@@ -13,7 +13,8 @@ from dataclasses import asdict, replace
 import numpy as np
 
 from idemlab.baselines import jpeg_at_bpp
-from idemlab.codec.pipeline import SMALL_HYPERPRIOR, decode, encode, received_latents, received_symbols, symbols
+from idemlab.codec.pipeline import SMALL_HYPERPRIOR, decode, encode, symbols
+from idemlab.codec.received import receive
 from idemlab.data import tiles
 from idemlab.decoder import PerceptualSettings, perceptual_decode
 from idemlab.decoder.correction import Correction
@@ -33,10 +34,10 @@ def reencoding(images: np.ndarray, files: list[bytes], quality: int, codec: int 
     """Return how idempotent saved reconstructions are: % of y and z symbols and of whole files
     that re-encoding with ``codec`` (the one that wrote the files) reproduces."""
     y_same = z_same = y_total = z_total = identical = 0
-    for image, data in zip(images, files):
-        again = encode(image, quality, codec=codec)
-        identical += again == data
-        (y1, z1), (y2, z2) = symbols(image, quality, codec), _symbols_of_file(data)
+    received = receive(files)
+    for image, data, y2, z2 in zip(images, files, received.y_symbols, received.z_symbols):
+        identical += encode(image, quality, codec=codec) == data
+        y1, z1 = symbols(image, quality, codec)
         y_same, y_total = y_same + int((y1 == y2).sum()), y_total + y1.numel()
         z_same, z_total = z_same + int((z1 == z2).sum()), z_total + z1.numel()
     return {"y_symbols_%": 100 * y_same / y_total, "z_symbols_%": 100 * z_same / z_total,
@@ -51,11 +52,6 @@ def constraint_ablation(tiles: np.ndarray, quality: int, constraint: str, zeta: 
     ablated = replace(settings, constraint=constraint, zeta=zeta, correct=False)
     samples = perceptual_decode(files, 0, ablated, prior).images
     return {"constraint": constraint, "zeta": zeta, "psnr_db": psnr(samples, tiles), **reencoding(samples, files, quality)}
-
-
-def _symbols_of_file(data: bytes) -> tuple:
-    _, model, y_hat, z_hat = received_latents(data)
-    return received_symbols(model, y_hat, z_hat)
 
 
 def evaluate_rate(photos: list[np.ndarray], quality: int, prior: Prior, settings: PerceptualSettings = PerceptualSettings(),

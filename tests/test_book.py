@@ -97,8 +97,8 @@ def test_the_switch_removes_every_solution_and_nothing_else(monkeypatch):
     lesson = nodes.container("", nodes.literal_block("", "x = 1"), classes=["cell"])
     page += [exercise, answer, check, lesson]
     monkeypatch.delenv(solutions.SWITCH, raising=False)
-    solutions._on_doctree_read(None, page)
+    solutions.on_doctree_read(None, page)
     assert len(page.children) == 4  # the switch is off: the book keeps its solutions
     monkeypatch.setenv(solutions.SWITCH, "hide")
-    solutions._on_doctree_read(None, page)
+    solutions.on_doctree_read(None, page)
     assert page.children == [exercise, lesson]

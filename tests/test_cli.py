@@ -1,5 +1,8 @@
 """The idemlab command: encode → decode → info, and one clear line for every bad input."""
+import json
+
 import numpy as np
+
 import pytest
 from PIL import Image
 
@@ -83,6 +86,26 @@ def test_perceptual_decode_re_encodes_to_the_same_file(tmp_path):
                  "--steps", "10", "--seed", "2"]) == 0
     assert main(["encode", str(tmp_path / "p.png"), "-o", str(tmp_path / "again.idem"), "--quality", "1"]) == 0
     assert (tmp_path / "again.idem").read_bytes() == (tmp_path / "tile.idem").read_bytes()
+
+
+def test_settings_printed_by_one_decode_and_read_back_by_another_give_the_same_png(tmp_path, capsys):
+    Image.fromarray(held_out_patches()[7][:16, :24]).save(tmp_path / "x.png")
+    main(["encode", str(tmp_path / "x.png"), "-o", str(tmp_path / "x.idem"), "--quality", "1"])
+    decode = ["decode", str(tmp_path / "x.idem"), "--mode", "perceptual", "--allow-inexact"]
+    capsys.readouterr()
+    assert main(decode + ["-o", str(tmp_path / "a.png"), "--steps", "3", "--zeta", "2", "--show-settings"]) == 0
+    printed = capsys.readouterr().out.splitlines()[0]
+    (tmp_path / "settings.json").write_text(printed)
+    assert json.loads(printed)["steps"] == 3 and json.loads(printed)["zeta"] == 2
+    assert main(decode + ["-o", str(tmp_path / "b.png"), "--settings", str(tmp_path / "settings.json")]) == 0
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    assert "(ddpm, 3 quadratic steps" in capsys.readouterr().out
+    (tmp_path / "bad.json").write_text('{"steps": 3, "zeta": 2, "sigma": 1}')
+    assert main(decode + ["-o", str(tmp_path / "c.png"), "--settings", str(tmp_path / "bad.json")]) == 1
+    assert capsys.readouterr().err.strip().startswith("idemlab: error: unknown perceptual setting 'sigma'")
+    (tmp_path / "bad.json").write_text("steps = 3")
+    assert main(decode + ["-o", str(tmp_path / "c.png"), "--settings", str(tmp_path / "bad.json")]) == 1
+    assert "is not a JSON file of settings" in capsys.readouterr().err
 
 
 def test_perceptual_decode_refuses_zero_steps(tmp_path, capsys):

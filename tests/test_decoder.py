@@ -1,15 +1,19 @@
 """The perceptual decoder: shape and range, seeds, the three constraints, and exact idempotence
 after the correction (the saved 8-bit PNG re-encodes to the received file byte for byte)."""
+import json
+
 import numpy as np
 import pytest
 import torch
 
-from idemlab.codec.pipeline import SMALL_HYPERPRIOR, cell_margin, codec_for, decode, encode, latents, symbols
+from idemlab.codec.pipeline import SMALL_HYPERPRIOR, codec_for, decode, encode, latents, symbols
 from idemlab.data import held_out_patches, held_out_photos
 from idemlab.decoder import (CONSTRAINTS, PerceptualSettings, correct_to_files, idempotence_guidance, make_idempotent,
                              ste_round)
-from idemlab.decoder.constraints import as_encoder_input, band_clamp, copies, even_pull, residual_norm
-from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction, _as_saved, _descend, _polish, _Search, _Target
+from idemlab.codec.geometry import as_encoder_input, copies
+from idemlab.decoder.constraints import band_clamp, even_pull, residual_norm
+from idemlab.codec.received import SAFETY, judge, receive
+from idemlab.decoder.correction import STEP_RULES, Correction, as_saved, descend, polish, BestIterates, CellTarget
 from idemlab.decoder.perceptual import anchored, gaussian_blur, perceptual_decode
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.images import to_uint8
@@ -325,13 +329,13 @@ def test_the_lattice_polish_moves_an_image_off_its_cell_edges_by_single_gray_lev
     quality = 5
     data, model, (y_symbols, z_symbols) = encode(image, quality), codec_for(SMALL_HYPERPRIOR, quality), symbols(image, quality)
     start = torch.tensor(decode(data)).permute(2, 0, 1)[None].float() / 255
-    search = _Search(_Target(model, y_symbols, z_symbols, *image.shape[:2], 0.0), start)
-    _descend(search, 0.1, 500, 1e-3, "adam")  # one round's gradient steps (make_idempotent's), without the polish
+    search = BestIterates(CellTarget(model, y_symbols, z_symbols, *image.shape[:2], 0.0), start)
+    descend(search, 0.1, 500, 1e-3, "adam")  # one round's gradient steps (make_idempotent's), without the polish
     assert search.exact[0] and not search.robust[0]
     without = to_uint8(search.result)
     polished = make_idempotent(model, start, y_symbols, z_symbols)
     assert polished.robust[0] and polished.replaced[0] == 0 and encode(polished.images[0], quality) == data
-    assert cell_margin(polished.images[0], data) >= SAFETY
+    assert judge(polished.images[:1], receive([data])).margin[0] >= SAFETY
     change = np.abs(polished.images[0].astype(int) - without[0].astype(int))
     assert change.any(-1).mean() < 0.02 and change.max() <= 8  # a dozen pixels, by a few gray levels
 
@@ -355,8 +359,8 @@ def test_the_polish_passes_over_pixels_held_at_0_or_1():
     """Moves the clamp would undo are skipped, so the polish reaches the pixel that can move."""
     image = torch.full((1, 1, 7, 7), 0.5)
     image.view(-1)[_ClampedTarget.blocked] = 1.0
-    search = _Search(_ClampedTarget(), image)
-    _polish(search)
+    search = BestIterates(_ClampedTarget(), image)
+    polish(search)
     assert search.robust[0] and search.result.view(-1)[_ClampedTarget.movable] == pytest.approx(0.3, abs=1 / 255)
     assert (search.result.view(-1)[_ClampedTarget.blocked] == 1).all()
 
@@ -373,7 +377,7 @@ class _RoundingTarget:
         return torch.relu((self.latent(x) - 100).abs() - (0.5 - torch.as_tensor(margin).reshape(-1))).pow(2)
 
     def check(self, x, index=None):
-        latent = self.latent(_as_saved(x))
+        latent = self.latent(as_saved(x))
         return latent.round() == 100, (latent - 100).abs() <= 0.5 - SAFETY
 
 
@@ -382,9 +386,9 @@ def test_scaled_steps_reach_the_margin_of_the_saved_image():
     steps descend on the saved version once exact, and get it robust; Adam's float steps do not move."""
     start = torch.tensor([40.75, 204.0]).reshape(1, 1, 1, 2) / 255
     for rule, robust in (("adam", False), ("scaled", True)):
-        search = _Search(_RoundingTarget(), start)
+        search = BestIterates(_RoundingTarget(), start)
         assert search.exact[0] and not search.robust[0]
-        _descend(search, 0.1, 50, 1e-3, rule)
+        descend(search, 0.1, 50, 1e-3, rule)
         assert bool(search.robust[0]) == robust
 
 
@@ -396,10 +400,24 @@ def test_a_file_adam_leaves_short_of_the_margin_is_finished_on_its_saved_image(m
     class _Model:  # a stand-in codec: only the MSE reconstruction (for the fallback) is asked of it
         g_s = staticmethod(lambda y: torch.zeros(1, 1, 1, 2))
 
-    monkeypatch.setattr(correction, "_Target", lambda *args: _RoundingTarget())
+    monkeypatch.setattr(correction, "CellTarget", lambda *args: _RoundingTarget())
     start = torch.tensor([40.75, 204.0]).reshape(1, 1, 1, 2) / 255
     result = make_idempotent(_Model(), start, torch.zeros(1), torch.zeros(1), fallbacks=0, polish_moves=0)
     assert result.exact[0] and result.robust[0] and result.replaced[0] == 0
+
+
+def test_settings_survive_a_round_trip_through_json_and_refuse_unknown_names_and_wrong_types():
+    for settings in (PerceptualSettings(), PerceptualSettings(sampler="ddim", steps=7, anchor=None),
+                     PerceptualSettings.paper(48, 64)):
+        assert PerceptualSettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
+    assert PerceptualSettings.from_dict({"steps": 5}) == PerceptualSettings(steps=5)
+    with pytest.raises(IdemlabError, match="unknown perceptual setting 'sigma'"):
+        PerceptualSettings.from_dict({"sigma": 1})
+    for wrong in ({"zeta": "4"}, {"correct": "yes"}, {"band": True}, {"anchor": [2]}):
+        with pytest.raises(IdemlabError, match=f"{next(iter(wrong))} must be"):
+            PerceptualSettings.from_dict(wrong)
+    with pytest.raises(IdemlabError, match="must be an object"):
+        PerceptualSettings.from_dict([["steps", 5]])
 
 
 def test_the_report_separates_exact_files_with_and_without_mse_pixels():

@@ -6,10 +6,10 @@ import torch
 from PIL import Image
 
 from idemlab.cli import main
-from idemlab.codec.pipeline import cell_margin, encode
+from idemlab.codec.pipeline import encode
+from idemlab.codec.received import SAFETY, judge, receive
 from idemlab.data import held_out_patches
 from idemlab.decoder import PerceptualSettings, perceptual_decode
-from idemlab.decoder.correction import SAFETY
 from idemlab.devices import distributed_backend, resolve_device
 from idemlab.errors import IdemlabError
 from idemlab.prior import Prior, small_unet, training_scheduler
@@ -63,5 +63,5 @@ def test_on_a_gpu_the_decoder_writes_files_the_cpu_encoder_re_encodes_identicall
     assert result.correction.exact.all()
     for image, data, robust in zip(result.images, files, result.correction.robust):
         assert encode(image, 3) == data
-        assert (cell_margin(image, data) >= SAFETY) == robust
+        assert (judge(image[None], receive([data])).margin[0] >= SAFETY) == robust
     assert np.isfinite(result.raw.numpy()).all()

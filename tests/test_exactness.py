@@ -19,8 +19,8 @@ from idemlab.codec.pipeline import SMALL_HYPERPRIOR, codec_for, decode, encode, 
 from idemlab.codec.registry import family
 from idemlab.data import held_out_photos
 from idemlab.decoder import PerceptualSettings, make_idempotent, perceptual_decode
-from idemlab.decoder.constraints import as_encoder_input
-from idemlab.decoder.correction import SAFETY
+from idemlab.codec.geometry import as_encoder_input
+from idemlab.codec.received import SAFETY
 
 GOLDEN = Path(__file__).with_name("golden.json")
 UPDATE = os.environ.get("IDEMLAB_UPDATE_GOLDEN") == "1"

@@ -146,7 +146,7 @@ def test_the_signal_handler_removes_the_temporary_of_a_write_under_way(tmp_path,
         raise SystemExit(status)
 
     monkeypatch.setattr(os, "_exit", exit_now)
-    monkeypatch.setattr(os, "replace", lambda source, target: cli._terminate(15, None))  # SIGTERM before the rename
+    monkeypatch.setattr(os, "replace", lambda source, target: cli.terminate(15, None))  # SIGTERM before the rename
     with pytest.raises(SystemExit):
         write_atomic(tmp_path / "out.idem", b"data")
     assert seen == [(143, [])]

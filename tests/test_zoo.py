@@ -130,7 +130,8 @@ def test_a_context_model_file_decodes_position_by_position_and_refuses_a_crafted
     import numpy as np
 
     from idemlab.codec.bitstream import pack, unpack
-    from idemlab.codec.pipeline import cell_margin, decode, encode
+    from idemlab.codec.pipeline import decode, encode
+    from idemlab.codec.received import judge, receive
     from idemlab.codec.registry import codec_for
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
@@ -147,7 +148,7 @@ def test_a_context_model_file_decodes_position_by_position_and_refuses_a_crafted
     with torch.no_grad():  # the y string is the one compressai's own autoregressive encoder writes
         x = torch.nn.functional.pad(torch.tensor(image).permute(2, 0, 1)[None].float() / 255, (0, 14, 0, 24), mode="replicate")
         assert saved.compress(x)["strings"][0][0] == unpack(data).y_string
-    assert cell_margin(image, data) > 0  # the image's latents round to the file's symbols around the decoded means
+    assert judge(image[None], receive([data])).margin[0] > 0  # the image's latents round to the file's symbols around the decoded means
     decode(data)
     f = unpack(data)
     for y_string in (f.y_string[: len(f.y_string) // 2], bytes(reversed(f.y_string)), b"\xff" * len(f.y_string)):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from compressai.models import MeanScaleHyperprior, ScaleHyperprior
 
 from idemlab.codec import autoregressive
 from idemlab.codec.bitstream import IdemFile, pack, unpack
+from idemlab.codec.geometry import as_encoder_input
 from idemlab.codec.entropy import decode_hyperlatent, decode_latent
 from idemlab.codec.registry import codec_for, family
 from idemlab.codec.strips import analysis, synthesis
@@ -24,9 +24,7 @@ Codec = ScaleHyperprior
 def to_padded_tensor(image: np.ndarray, multiple: int) -> torch.Tensor:
     """Return uint8 (H, W, 3) as a (1, 3, H', W') float tensor, edge-padded to multiples."""
     x = torch.tensor(image).permute(2, 0, 1)[None].float() / 255.0  # a copy: inputs may be read-only
-    height, width = image.shape[:2]
-    pad = (0, -width % multiple, 0, -height % multiple)
-    return F.pad(x, pad, mode="replicate") if any(pad) else x
+    return as_encoder_input(x, *image.shape[:2], multiple)
 
 
 def to_image(x_hat: torch.Tensor, height: int, width: int) -> np.ndarray:
@@ -129,16 +127,11 @@ def latents(model: Codec, x: torch.Tensor, means: torch.Tensor | float = 0.0) ->
     file's), z around the entropy bottleneck's medians.
     """
     y = model.g_a(x)
-    return y - means, hyper_analysis(model, y) - _medians(model)
+    return y - means, hyper_analysis(model, y) - medians(model)
 
 
-def received_symbols(model: Codec, y_hat: torch.Tensor, z_hat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the integer symbols (y − means, z − medians) that dequantised latents ŷ, ẑ stand for."""
-    _, means = y_distribution(model, z_hat, y_hat)
-    return torch.round(y_hat - means).to(torch.int32), torch.round(z_hat - _medians(model)).to(torch.int32)
-
-
-def _medians(model: Codec) -> torch.Tensor:
+def medians(model: Codec) -> torch.Tensor:
+    """Return the entropy bottleneck's medians (1, C, 1, 1): z's symbols are round(z − medians)."""
     return model.entropy_bottleneck.quantiles[:, 0, 1].reshape(1, -1, 1, 1).detach()
 
 
@@ -149,25 +142,15 @@ def symbols(image: np.ndarray, quality: int, codec: int | str = SMALL_HYPERPRIOR
     Book: Part II, chapter "Re-compression drift".
     """
     f = family(codec)
-    y, z = _encoder_latents(image, codec_for(f.id, quality), f.y_factor)
+    y, z = encoder_latents(image, codec_for(f.id, quality), f.y_factor)
     return torch.round(y).to(torch.int32), torch.round(z).to(torch.int32)
 
 
-def cell_margin(image: np.ndarray, data: bytes) -> float:
-    """Return how far inside the quantisation cells of a file's symbols the image's re-encoded
-    latents lie at worst: 0.5 when all sit at cell centres, > 0 iff the image re-encodes to the
-    same symbols (so to the same file), ≤ 0 when some symbol differs."""
-    f, model, y_hat, z_hat = received_latents(data)
-    y_symbols, z_symbols = received_symbols(model, y_hat, z_hat)
-    y, z = _encoder_latents(image, model, family(f.family).y_factor)
-    return float(min((0.5 - (y - y_symbols).abs()).min(), (0.5 - (z - z_symbols).abs()).min()))
-
-
-def _encoder_latents(image: np.ndarray, model: Codec, y_factor: int) -> tuple[torch.Tensor, torch.Tensor]:
+def encoder_latents(image: np.ndarray, model: Codec, y_factor: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the continuous latents (y − means, z − medians) the encoder rounds, as ``encode``
     computes them."""
     with torch.no_grad():
         y = analysis(model.g_a, to_padded_tensor(image, model.downsampling_factor), y_factor)
-        z = hyper_analysis(model, y) - _medians(model)
-        _, means = _coding_distribution(model, y, torch.round(z) + _medians(model))
+        z = hyper_analysis(model, y) - medians(model)
+        _, means = _coding_distribution(model, y, torch.round(z) + medians(model))
         return y - means, z

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from compressai.models import ScaleHyperprior
+from idemlab.codec.geometry import as_encoder_input, copies
 from idemlab.prior.sampling import Guidance
 
 CONSTRAINTS = ("image", "latent", "mse")
@@ -41,22 +42,6 @@ def paper_zeta(height: int, width: int) -> float:
 def ste_round(y: torch.Tensor) -> torch.Tensor:
     """Return round(y) in the forward pass with the identity's gradient (straight-through)."""
     return y + (torch.round(y) - y).detach()
-
-
-def as_encoder_input(x: torch.Tensor, height: int, width: int, multiple: int) -> torch.Tensor:
-    """Return images in [0, 1] cropped to height×width and edge-padded as the encoder pads them."""
-    x = x[..., :height, :width]
-    pad = (0, -width % multiple, 0, -height % multiple)
-    return F.pad(x, pad, mode="replicate") if any(pad) else x
-
-
-def copies(height: int, width: int, multiple: int) -> torch.Tensor:
-    """Return (height, width): how many pixels of the encoder's edge-padded input each pixel of a
-    height×width image fills (1 inside, more on the last row and column, most at the corner)."""
-    rows, columns = torch.ones(height), torch.ones(width)
-    rows[-1] += -height % multiple
-    columns[-1] += -width % multiple
-    return rows[:, None] * columns[None, :]
 
 
 def even_pull(x: torch.Tensor, height: int, width: int, multiple: int) -> torch.Tensor:

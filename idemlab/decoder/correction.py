@@ -34,7 +34,8 @@ import torch.nn.functional as F
 
 from compressai.models import ScaleHyperprior
 from idemlab.codec.pipeline import latents
-from idemlab.decoder.constraints import as_encoder_input
+from idemlab.codec.received import SAFETY
+from idemlab.codec.geometry import as_encoder_input
 from idemlab.errors import IdemlabError
 from idemlab.images import to_uint8
 
@@ -73,7 +74,6 @@ class Correction:
                 "mean_correction_steps": round(float(self.steps.mean()), 1)}
 
 
-SAFETY = 0.02  # how far inside its quantisation cell every re-encoded latent must end
 MARGIN_STEPS = 50  # steps an exact image may take to reach that margin (no fallback is spent on it)
 SCALED_MARGIN_STEPS = 500  # the same under scaled steps, which descend on the saved image to get there
 POLISH_MOVES = 300  # one-gray-level moves the lattice polish may make per image
@@ -85,12 +85,12 @@ def _cell_violation(value: torch.Tensor, symbol: torch.Tensor, margin: float | t
     return torch.relu((value - symbol).abs() - (0.5 - margin)).pow(2).flatten(1).sum(1)
 
 
-def _as_saved(x: torch.Tensor) -> torch.Tensor:
+def as_saved(x: torch.Tensor) -> torch.Tensor:
     """Return x in [0, 1] rounded to the 8-bit levels a saved PNG holds."""
     return (x.clamp(0, 1) * 255).round() / 255
 
 
-class _Target:
+class CellTarget:
     """The received symbols and how to compare an image's re-encoding with them."""
 
     def __init__(self, model: ScaleHyperprior, y_symbols: torch.Tensor, z_symbols: torch.Tensor,
@@ -114,7 +114,7 @@ class _Target:
         """Return, per cell, where the 8-bit version of x re-encodes to y and z latents that are
         not at least ``SAFETY`` inside the cells of the received symbols."""
         with torch.no_grad():
-            y, z = self.latents(_as_saved(x))
+            y, z = self.latents(as_saved(x))
         inside = 0.5 - SAFETY
         return (y - self.y_symbols).abs().gt(inside).any(1), (z - self.z_symbols).abs().gt(inside).any(1)
 
@@ -126,7 +126,7 @@ class _Target:
         y_symbols, z_symbols = (self.y_symbols, self.z_symbols) if index is None else (
             self.y_symbols[index], self.z_symbols[index])
         with torch.no_grad():
-            y, z = self.latents(_as_saved(x), index)
+            y, z = self.latents(as_saved(x), index)
         exact = (torch.round(y) == y_symbols).flatten(1).all(1) & (torch.round(z) == z_symbols).flatten(1).all(1)
         inside = 0.5 - SAFETY
         robust = (y - y_symbols).abs().le(inside).flatten(1).all(1) & (z - z_symbols).abs().le(inside).flatten(1).all(1)
@@ -145,10 +145,10 @@ class _Target:
         return mask[..., : self.height, : self.width]
 
 
-class _Search:
+class BestIterates:
     """Per image: the best iterate so far — robust if one was, else the first exact one, else the last."""
 
-    def __init__(self, target: _Target, images: torch.Tensor) -> None:
+    def __init__(self, target: CellTarget, images: torch.Tensor) -> None:
         self.target, self.result = target, images.clone()
         self.exact, self.robust = target.check(images)
         self.steps = torch.zeros(len(images), dtype=torch.int64, device=images.device)
@@ -167,7 +167,7 @@ class _Search:
 STEP_RULES = ("adam", "scaled", "scaled-momentum")
 
 
-def _descend(search: _Search, margin: float, max_steps: int, learning_rate: float, step_rule: str,
+def descend(search: BestIterates, margin: float, max_steps: int, learning_rate: float, step_rule: str,
              only: torch.Tensor | None = None) -> None:
     """Run gradient steps from the current iterates of the images not yet robust (of those ``only``
     marks, if given); each step computes only those images. ``step_rule``: "adam" moves every
@@ -195,7 +195,7 @@ def _descend(search: _Search, margin: float, max_steps: int, learning_rate: floa
         x, image_margin = (images[index] + delta[index]).clamp(0, 1), margin
         if optimizer is None:
             on_lattice = search.exact[index].view(-1, 1, 1, 1)
-            x = torch.where(on_lattice, x + (_as_saved(x) - x).detach(), x)
+            x = torch.where(on_lattice, x + (as_saved(x) - x).detach(), x)
             image_margin = torch.where(on_lattice, POLISH_MARGIN, margin)
         violation = target.violation(x, index, image_margin)
         (gradient,) = torch.autograd.grad(violation.sum(), delta)
@@ -212,7 +212,7 @@ def _descend(search: _Search, margin: float, max_steps: int, learning_rate: floa
             search.offer((images[index] + delta[index]).clamp(0, 1), index, start[index] + step)
 
 
-def _polish(search: _Search, moves: int = POLISH_MOVES) -> None:
+def polish(search: BestIterates, moves: int = POLISH_MOVES) -> None:
     """Move the saved 8-bit version of each image not yet robust one gray level at a time: the
     pixels with the largest gradient of the cell violation (margin ``POLISH_MARGIN``) first, many
     at once while that lowers the violation, then single pixels, until no move lowers it. A
@@ -221,7 +221,7 @@ def _polish(search: _Search, moves: int = POLISH_MOVES) -> None:
         return
     target = search.target
     for index in (~search.robust).nonzero():
-        x = _as_saved(search.result[index])
+        x = as_saved(search.result[index])
         batch = max(1, x.numel() // 100)
         for move in range(1, moves + 1):
             pixels = x.clone().requires_grad_()
@@ -270,14 +270,14 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
     rules' margin phase on its saved image. An image that never gets there is returned as its
     first exact iterate (``robust`` False) or its last one (``exact`` False). ``means``: the y
     means of the received file (``pipeline.y_distribution``), for a mean-scale hyperprior or a
-    context model; ``step_rule`` how the gradient steps move the pixels (``STEP_RULES``, ``_descend``)."""
+    context model; ``step_rule`` how the gradient steps move the pixels (``STEP_RULES``, ``descend``)."""
     if step_rule not in STEP_RULES:
         raise IdemlabError(f"step_rule must be one of {STEP_RULES}, not {step_rule!r}")
     height, width = images.shape[-2:]
-    target = _Target(model, y_symbols, z_symbols, height, width, means)
+    target = CellTarget(model, y_symbols, z_symbols, height, width, means)
     with torch.no_grad():
         anchor = model.g_s(y_symbols + means).clamp(0, 1)[..., :height, :width]
-    search = _Search(target, images)
+    search = BestIterates(target, images)
     replaced = torch.zeros(len(images), 1, height, width, device=images.device)
     for round_ in range(retries + fallbacks + 1):
         fallback = round_ - retries
@@ -286,12 +286,12 @@ def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: tor
             search.result = torch.lerp(search.result, anchor, mask)
             search.exact, search.robust = target.check(search.result)
             replaced = torch.maximum(replaced, mask)
-        _descend(search, margin, max_steps, learning_rate, step_rule)
-        _polish(search, polish_moves)
+        descend(search, margin, max_steps, learning_rate, step_rule)
+        polish(search, polish_moves)
         if search.robust.all():
             break
     short = search.exact & ~search.robust
     if step_rule == "adam" and short.any():  # each Adam round restarted from the same first exact image
-        _descend(search, margin, max_steps, learning_rate, "scaled", only=short)
+        descend(search, margin, max_steps, learning_rate, "scaled", only=short)
     return Correction(to_uint8(search.result), search.exact.cpu().numpy(), search.steps.cpu().numpy(),
                       replaced.flatten(1).mean(1).cpu().numpy(), search.robust.cpu().numpy())

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from idemlab.codec.bitstream import unpack
-from idemlab.codec.pipeline import cell_margin, encode, received_latents, received_symbols, y_distribution
+from idemlab.codec.pipeline import Codec
+from idemlab.codec.received import Received, judge, receive
 from idemlab.codec.registry import codec_for
 from idemlab.decoder.constraints import CONSTRAINTS, idempotence_guidance, paper_zeta
-from idemlab.decoder.correction import SAFETY, STEP_RULES, Correction, make_idempotent
+from idemlab.decoder.correction import STEP_RULES, Correction, make_idempotent
 from idemlab.devices import resolve_device
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.images import to_uint8
@@ -96,14 +96,15 @@ class PerceptualSettings:
             f"steps must be a positive integer, not {self.steps!r}": isinstance(self.steps, int) and self.steps >= 1,
             f"sampler must be one of {SAMPLERS}, not {self.sampler!r}": self.sampler in SAMPLERS,
             f"constraint must be one of {CONSTRAINTS}, not {self.constraint!r}": self.constraint in CONSTRAINTS,
-            f"zeta must be a finite number ≥ 0, not {self.zeta!r}": 0 <= self.zeta < float("inf"),
+            f"zeta must be a finite number ≥ 0, not {self.zeta!r}": _is_number(self.zeta) and 0 <= self.zeta < float("inf"),
             f"zeta_schedule must be one of {ZETA_SCHEDULES}, not {self.zeta_schedule!r}":
                 self.zeta_schedule in ZETA_SCHEDULES,
             f"spacing must be one of {SPACINGS} ('quadratic' not with the DDIM sampler), not {self.spacing!r}":
                 self.spacing in SPACINGS and (self.spacing == "uniform" or self.sampler != "ddim"),
-            f"band must be a number ≥ 1, not {self.band!r}": isinstance(self.band, (int, float)) and self.band >= 1,
+            f"band must be a number ≥ 1, not {self.band!r}": _is_number(self.band) and self.band >= 1,
+            f"correct must be true or false, not {self.correct!r}": isinstance(self.correct, bool),
             f"start must lie in (0, 1], and below 1 needs quadratic spacing, not {self.start!r}":
-                isinstance(self.start, (int, float)) and 0 < self.start <= 1
+                _is_number(self.start) and 0 < self.start <= 1
                 and (self.start == 1 or self.spacing == "quadratic"),
             f"even_pull_from must be None or a quality ≥ 0, not {self.even_pull_from!r}":
                 _is_quality_or_none(self.even_pull_from),
@@ -111,11 +112,27 @@ class PerceptualSettings:
                 _is_quality_or_none(self.scaled_steps_from),
             f"step_rule must be one of {STEP_RULES}, not {self.step_rule!r}": self.step_rule in STEP_RULES,
             f"anchor must be None or a blur width > 0 in pixels, not {self.anchor!r}":
-                self.anchor is None or (isinstance(self.anchor, (int, float)) and 0 < self.anchor < float("inf")),
+                self.anchor is None or (_is_number(self.anchor) and 0 < self.anchor < float("inf")),
         }
         problems = [message for message, ok in valid.items() if not ok]
         if problems:
             raise IdemlabError("; ".join(problems))
+
+    def to_dict(self) -> dict:
+        """Return every setting by name, as JSON can hold them (``from_dict`` reads them back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> PerceptualSettings:
+        """Return the settings a dict names (as ``to_dict`` gives them; the others at their
+        defaults); IdemlabError for a name that is not a setting or a value that is not valid."""
+        if not isinstance(values, dict):
+            raise IdemlabError(f"perceptual settings must be an object of names and values, not {type(values).__name__}")
+        known = [field.name for field in fields(cls)]
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise IdemlabError(f"unknown perceptual setting {unknown[0]!r}; the settings are {', '.join(known)}")
+        return cls(**values)
 
     @classmethod
     def paper(cls, height: int, width: int, correct: bool = True) -> PerceptualSettings:
@@ -142,6 +159,10 @@ class PerceptualSettings:
         return 2 * self.zeta * (step + 1) / self.steps
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _is_quality_or_none(value: object) -> bool:
     return value is None or (isinstance(value, int) and value >= 0)
 
@@ -153,56 +174,64 @@ def _reached(threshold: int | None, quality: int) -> bool:
 
 @dataclass
 class PerceptualDecoding:
-    """Saved 8-bit reconstructions (n, H, W, 3), the sampler's raw output (n, 3, H, W) in [0, 1],
-    and the correction's report (None when the correction was off)."""
+    """Saved 8-bit reconstructions (n, H, W, 3), the sampler's raw output (n, 3, H, W) in [0, 1]
+    (after the colour anchor, if any), the correction's report (None when the correction was off),
+    and the guided sample before the colour anchor (the same as ``raw`` without one)."""
 
     images: np.ndarray
     raw: torch.Tensor
     correction: Correction | None
+    sample: torch.Tensor
 
 
-def perceptual_decode(files: list[bytes], seed: int = 0, settings: PerceptualSettings = PerceptualSettings(),
+def perceptual_decode(files: list[bytes] | Received, seed: int = 0, settings: PerceptualSettings = PerceptualSettings(),
                       prior: Prior | None = None, progress: bool = False,
                       max_pixels: int | None = None, device: str | torch.device = "cpu") -> PerceptualDecoding:
-    """Return the perceptual reconstructions of ``.idem`` files of one size and quality, decoded as
-    one batch. The same files in the same order with the same seed give the same images on the same
-    kind of machine: the noise is drawn on the CPU from the seed, but the arithmetic is the
-    device's, and another one (a GPU, or AVX-512 instead of AVX2 convolutions) rounds differently,
-    which many guided steps carry into the sample; the verdict on the file does not change.
+    """Return the perceptual reconstructions of ``.idem`` files of one size and quality (or of
+    files already received, ``codec.received.receive``), decoded as one batch: receive, sample
+    under the idempotence guidance, anchor the colours, correct, judge. The same files in the same
+    order with the same seed give the same images on the same kind of machine: the noise is drawn
+    on the CPU from the seed, but the arithmetic is the device's, and another one (a GPU, or
+    AVX-512 instead of AVX2 convolutions) rounds differently, which many guided steps carry into
+    the sample; the verdict on the file does not change.
 
     ``device`` ("cpu", "cuda", "cuda:N" or "auto") runs the sampler and the correction's gradient
     steps there; the prior is moved to it. Whether each saved image re-encodes to its file, and
-    with the safety margin, is judged on the CPU by the encoder that writes files."""
-    f, model, y_hat, z_hat = _received_batch(files, max_pixels)
+    with the safety margin, is judged on the CPU by the encoder that writes files (``judge``)."""
+    received = files if isinstance(files, Received) else receive(files, max_pixels)
     prior = load_prior() if prior is None else prior
     if settings.steps > prior.scheduler.config.num_train_timesteps:
         raise IdemlabError(f"steps must be at most the prior's {prior.scheduler.config.num_train_timesteps} "
                            f"diffusion steps, not {settings.steps}")
     device = resolve_device(device)
     prior.unet.to(device)
-    codec = model if device.type == "cpu" else codec_for(f.family, f.quality, str(device))  # files stay the CPU's
-    generator = torch.Generator().manual_seed(seed)  # on the CPU: one seed, one noise, on every device
-    multiple = model.downsampling_factor
-    canvas = -(-f.height // multiple) * multiple, -(-f.width // multiple) * multiple  # the padded size the codec works on
-    x_T = torch.randn((len(files), 3, *canvas), generator=generator).to(device)
-    y_hat, z_hat = y_hat.to(device), z_hat.to(device)
-    with torch.no_grad():
-        _, means = y_distribution(codec, z_hat, y_hat)  # zero but for a mean-scale hyperprior or a context model
-    guidance = idempotence_guidance(settings.constraint, codec, y_hat, f.height, f.width, means, settings.band,
-                                     settings.even_pull_at(f.quality))
+    header = received.header
+    codec = received.codec if device.type == "cpu" else codec_for(header.family, header.quality, str(device))
+    y_hat, means = received.y_hat.to(device), received.means.to(device)
     with torch.no_grad():
         mse = codec.g_s(y_hat).clamp(0, 1)  # the MSE reconstruction, on the canvas
+    sample = _guided_sample(received, codec, prior, settings, seed, mse, progress, device)
+    raw = sample if settings.anchor is None else anchored(sample, mse[..., : header.height, : header.width], settings.anchor)
+    if not settings.correct:
+        return PerceptualDecoding(to_uint8(raw), raw.cpu(), None, sample.cpu())
+    correction = make_idempotent(codec, raw, received.y_symbols.to(device), received.z_symbols.to(device), means=means,
+                                 step_rule=settings.step_rule_at(header.quality))
+    return PerceptualDecoding(correction.images, raw.cpu(), _judged(correction, received), sample.cpu())
+
+
+def _guided_sample(received: Received, codec: Codec, prior: Prior, settings: PerceptualSettings, seed: int,
+                   mse: torch.Tensor, progress: bool, device: torch.device) -> torch.Tensor:
+    """Return the prior's reverse diffusion under the idempotence guidance, cropped to the image
+    size, in [0, 1]; from the MSE reconstruction ``mse`` (on the canvas) noised when ``settings.start`` < 1."""
+    height, width = received.size
+    generator = torch.Generator().manual_seed(seed)  # on the CPU: one seed, one noise, on every device
+    x_T = torch.randn((len(received.files), 3, *received.canvas), generator=generator).to(device)
+    guidance = idempotence_guidance(settings.constraint, codec, received.y_hat.to(device), height, width,
+                                    received.means.to(device), settings.band, settings.even_pull_at(received.header.quality))
     init = mse * 2 - 1 if settings.start < 1 else None  # begin there, noised
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,
                            generator, progress, settings.spacing, settings.start, init)
-    raw = ((x0 + 1) / 2)[..., : f.height, : f.width]
-    if settings.anchor is not None:
-        raw = anchored(raw, mse[..., : f.height, : f.width], settings.anchor)
-    if not settings.correct:
-        return PerceptualDecoding(to_uint8(raw), raw.cpu(), None)
-    correction = _judged(make_idempotent(codec, raw, *received_symbols(codec, y_hat, z_hat), means=means,
-                                         step_rule=settings.step_rule_at(f.quality)), files)
-    return PerceptualDecoding(correction.images, raw.cpu(), correction)
+    return ((x0 + 1) / 2)[..., :height, :width]
 
 
 def anchored(images: torch.Tensor, reference: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -227,34 +256,20 @@ def correct_to_files(images: torch.Tensor, files: list[bytes], step_rule: str | 
     ``.images`` re-encode to the files byte for byte where ``.exact`` says so. ``step_rule``: how
     its gradient steps move the pixels (``correction.STEP_RULES``; None: the default decoder's
     at the files' quality)."""
-    f, model, y_hat, z_hat = _received_batch(files)
-    with torch.no_grad():
-        _, means = y_distribution(model, z_hat, y_hat)
-    rule = PerceptualSettings().step_rule_at(f.quality) if step_rule is None else step_rule
-    return _judged(make_idempotent(model, images, *received_symbols(model, y_hat, z_hat), means=means,
-                                   step_rule=rule), files)
+    received = receive(files)
+    rule = PerceptualSettings().step_rule_at(received.header.quality) if step_rule is None else step_rule
+    correction = make_idempotent(received.codec, images, received.y_symbols, received.z_symbols, means=received.means,
+                                 step_rule=rule)
+    return _judged(correction, received)
 
 
-def _received_batch(files: list[bytes], max_pixels: int | None = None):
-    """Return the first file's header, the (CPU) codec, and the batch's ŷ and ẑ; IdemlabError
-    unless every file shares codec, quality and image size."""
-    received = [received_latents(data, max_pixels) for data in files]
-    f, model = received[0][0], received[0][1]
-    if any((r[0].family, r[0].quality, r[0].height, r[0].width) != (f.family, f.quality, f.height, f.width)
-           for r in received):
-        raise IdemlabError("files decoded as one batch must share codec, quality and image size")
-    return f, model, torch.cat([r[2] for r in received]), torch.cat([r[3] for r in received])
-
-
-def _judged(correction: Correction, files: list[bytes]) -> Correction:
-    """Return the correction with ``exact`` and ``robust`` as the encoder that writes files (batch
-    1, CPU, float32) judges them, not the batched check; warn (InexactWarning) where either fails."""
-    f = unpack(files[0])
-    correction.exact &= np.array([encode(image, f.quality, codec=f.family) == data for image, data in zip(correction.images, files)])
-    correction.robust = correction.exact & np.array([cell_margin(image, data) >= SAFETY
-                                                     for image, data in zip(correction.images, files)])
+def _judged(correction: Correction, received: Received) -> Correction:
+    """Return the correction with ``exact`` and ``robust`` as ``judge`` finds them (the encoder
+    that writes files, not the correction's batched check); warn (InexactWarning) where either fails."""
+    verdict = judge(correction.images, received)
+    correction.exact, correction.robust = verdict.exact, verdict.robust
     if not correction.robust.all():
-        warnings.warn(f"{int((~correction.exact).sum())} of {len(files)} reconstructions do not re-encode to their "
-                      f"files and {int((correction.exact & ~correction.robust).sum())} only without a safety margin "
-                      "(see .correction.exact and .robust)", InexactWarning, stacklevel=3)
+        warnings.warn(f"{int((~correction.exact).sum())} of {len(received.files)} reconstructions do not re-encode to "
+                      f"their files and {int((correction.exact & ~correction.robust).sum())} only without a safety "
+                      "margin (see .correction.exact and .robust)", InexactWarning, stacklevel=3)
     return correction

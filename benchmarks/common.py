@@ -23,10 +23,11 @@ def machine() -> dict:
             "torch": torch.__version__, "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None}
 
 
-def write(name: str, figures: dict) -> Path:
-    """Write results/NAME.json with the machine, the command and the figures; return its path."""
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{name}.json"
+def write(name: str, figures: dict, folder: Path = RESULTS) -> Path:
+    """Write NAME.json (in results/, or an experiment's ``folder``) with the machine, the command
+    and the figures; return its path."""
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.json"
     path.write_text(json.dumps({"command": " ".join([Path(sys.executable).name] + sys.argv),
                                 "machine": machine(), "figures": figures}, indent=1))
     return path

@@ -7,7 +7,7 @@ by a margin), stopping for each image as soon as its *8-bit rounded* version re-
 received symbols with every latent at least ``SAFETY`` inside its cell — a margin that float
 differences between machines, thread counts and batch sizes cannot cross. The steps are Adam's
 by default, which move every pixel with any gradient by about the learning rate a step: a long
-correction moves the whole image (``benchmarks/correction_steps.py`` measures what that costs,
+correction moves the whole image (``experiments/correction_steps`` measures what that costs,
 and the step rules that move pixels in proportion to their gradient instead). This correction is
 the book's addition: the paper's code saves the sample as is.
 

@@ -42,12 +42,12 @@ class PerceptualSettings:
     gradient band 1.1, the even pull, a start at the noised MSE reconstruction, the colour anchor,
     and the exact-idempotence correction with scaled steps — one policy at every quality (the book's
     appendix "How the defaults were chosen" has them as one table). The sampler was chosen on training patches
-    (``benchmarks/guidance_sweep.py``), the spacing and ζ (with the shipped prior) on whole
-    training photos (``benchmarks/whole_photo_sweep.py``), the band on training patches and photos
-    (``benchmarks/gradient_band_sweep.py``). The even pull and the scaled steps were once used only
+    (``experiments/guidance_sweep``), the spacing and ζ (with the shipped prior) on whole
+    training photos (``experiments/whole_photo_sweep``), the band on training patches and photos
+    (``experiments/gradient_band``). The even pull and the scaled steps were once used only
     from quality 5 on, because below it Adam's correction steps left a lower patch SWD; that
     measure rewards grain (chapter "Measuring realism"), and the scaled steps are the more faithful
-    at every rate (``benchmarks/correction_steps.py``), so they now hold at every quality.
+    at every rate (``experiments/correction_steps``), so they now hold at every quality.
     ``sampler``: "ddpm", "ddim" (deterministic) or "dpm++" (the second-order stochastic
     DPM-Solver++, made for few steps; ``experiments/few_step_sampler``: with 20 steps within the
     bound and byte-identical, but less realistic at quality 1 than the default).

@@ -1,6 +1,6 @@
 """The guidance strength ζ on whole photos, chosen on *training* photographs only.
 
-``python benchmarks/whole_photo_sweep.py --wallpapers DIR`` writes results/whole_photo_sweep.json:
+``python experiments/whole_photo_sweep/run.py --wallpapers DIR`` writes results/whole_photo_sweep.json:
 a few of the wallpaper photographs the models were trained on (never the held-out ones), shrunk to
 the size at which the benchmarks measure whole photos, each coded as one file at the given
 qualities and decoded through the code of ``idemlab evaluate`` with the perceptual decoder at each
@@ -32,13 +32,16 @@ many more of the file's symbols, so the choice is checked here.
 choose one.
 """
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
 import torch
 from PIL import Image
 
-from common import THREADS, WALLPAPER_SIDE, add_even_pull_options, held_out_whole_photos, write
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
+from common import THREADS, WALLPAPER_SIDE, add_even_pull_options, held_out_whole_photos, write  # noqa: E402
 from idemlab import wallpapers
 from idemlab.decoder import PerceptualSettings
 from idemlab.decoder.constraints import CONSTRAINTS
@@ -114,7 +117,7 @@ def main() -> None:
                                      "even_pull_from": args.even_pull_from, "step_rule": args.step_rule,
                                      "scaled_steps_from": args.scaled_steps_from, "seed": args.seed,
                                      "device": args.device,
-                                     "rows": rows})  # after each ζ
+                                     "rows": rows}, HERE / "results")  # after each ζ
     print(path)
 
 

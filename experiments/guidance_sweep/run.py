@@ -1,6 +1,6 @@
 """The sweep that chose the decoder's default guidance strength ζ, on training patches only.
 
-``python benchmarks/guidance_sweep.py`` writes results/guidance_sweep.json: sixteen patches of the
+``python experiments/guidance_sweep/run.py`` writes results.json beside it: sixteen patches of the
 *training* photos (never the test photos), every shipped quality, 100 DDIM steps at ζ in
 {0.1, 0.3, 1, 4} and 100 DDPM steps at ζ in {1, 2, 4, 8}. For each: PSNR of the raw sample and of
 the MSE decoder, the raw sample's y-symbol agreement, the patch SWD (realism) of the raw and the
@@ -10,11 +10,15 @@ corrected PSNR stays within 10·log10(2) dB of the MSE decoder at every rate (th
 of posterior sampling), the one with the lowest mean corrected SWD over the rates.
 """
 import argparse
+import sys
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from common import THREADS, write
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
+from common import THREADS, write  # noqa: E402
 from idemlab.codec import QUALITY_LAMBDAS
 from idemlab.codec.pipeline import decode, encode
 from idemlab.data import PatchSampler
@@ -50,7 +54,7 @@ def main() -> None:
                          "swd_corrected": round(realism(result.images, patches)["swd"], 1),
                          "swd_mse_decoder": round(mse_swd, 1), **report})
             print(rows[-1], flush=True)
-    print(write("guidance_sweep", {"patches": args.patches, "patch_seed": 123, "rows": rows, "choice": choice(rows)}))
+    print(write("results", {"patches": args.patches, "patch_seed": 123, "rows": rows, "choice": choice(rows)}, HERE))
 
 
 def choice(rows: list[dict]) -> dict:

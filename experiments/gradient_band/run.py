@@ -5,20 +5,24 @@ clip a pixel beyond the range passes no gradient, so a sample whose x̂₀ overs
 a flat, saturated patch — runs unguided for many steps and can come back far from its file.
 ``PerceptualSettings.band`` lets the gradient through where |x̂₀| < band.
 
-``python benchmarks/gradient_band_sweep.py`` writes results/gradient_band_sweep.json: 64 patches
+``python experiments/gradient_band/run.py`` writes results.json beside it: 64 patches
 of the *training* photos (never the test photos), qualities 1 and 5, the default decoder (seed 0)
 at each band, against the MSE decoder: tiles more than 6 dB below it, mean and worst PSNR gap,
 patch SWD, exact share, seconds. ``choice`` applies the rule fixed before the first run (see
 ``choice``); the choice is then checked on five whole training photos with
-``whole_photo_sweep.py --band`` (training/README.md).
+``experiments/whole_photo_sweep/run.py --band`` (README.md).
 """
 import argparse
+import sys
+from pathlib import Path
 import time
 
 import numpy as np
 import torch
 
-from common import THREADS, write
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
+from common import THREADS, write  # noqa: E402
 from idemlab.codec.pipeline import decode, encode
 from idemlab.data import PatchSampler
 from idemlab.decoder import PerceptualSettings, perceptual_decode
@@ -51,8 +55,8 @@ def main() -> None:
                          "swd": realism(decoded.images, patches)["swd"], "exact_%": 100 * float(decoded.correction.exact.mean()),
                          "seconds": time.time() - start})
             print(rows[-1], flush=True)
-    print(write("gradient_band_sweep", {"patches": args.patches, "patch_seed": 7, "far_db": FAR_DB, "rows": rows,
-                                        "choice": choice(rows)}))
+    print(write("results", {"patches": args.patches, "patch_seed": 7, "far_db": FAR_DB, "rows": rows,
+                                        "choice": choice(rows)}, HERE))
 
 
 def choice(rows: list[dict]) -> dict:

@@ -1,6 +1,6 @@
 """The padded edge: one held-out photo whose corner the encoder's padding copies 143 times.
 
-``python benchmarks/padded_edge.py`` writes results/padded_edge.json: the held-out coffee photo
+``python experiments/padded_edge/run.py`` writes results.json beside it: the held-out coffee photo
 at 1/4 scale (100×150; the encoder pads it to 112×160 by copying its last row 12 times and its
 last column 10 times) coded at quality 5, where the held-out benchmark's perceptual decode fell
 7.5 dB below the MSE decoder, decoded with the sampler of that benchmark (ζ 4) with and without
@@ -12,10 +12,15 @@ was judged on training photographs only (``training/README.md``). Run it as the 
 benchmark ran, ``OMP_NUM_THREADS=1``: another thread count rounds differently, and the
 benchmark's seed then gives another sample.
 """
+import sys
+from pathlib import Path
+
 import numpy as np
 import torch
 
-from common import THREADS, held_out_whole_photos, write
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
+from common import THREADS, held_out_whole_photos, write  # noqa: E402
 from idemlab.codec.pipeline import decode, encode, latents
 from idemlab.codec.received import receive
 from idemlab.decoder import PerceptualSettings, perceptual_decode
@@ -58,10 +63,10 @@ def main() -> None:
                          "moved_gray_levels": float(np.abs(corrected.astype(float) - raw).mean()),
                          "raw_corner_rgb": raw[-1, -1].tolist(), "worst_latent_cells": worst_cell(model, means, y_symbols, raw)})
             print(rows[-1], flush=True)
-    print(write("padded_edge", {"photo": PHOTO, "height": height, "width": width, "quality": QUALITY, "bytes": len(data),
+    print(write("results", {"photo": PHOTO, "height": height, "width": width, "quality": QUALITY, "bytes": len(data),
                             "psnr_mse": mse_psnr, "corner_copies": int(copies(height, width, model.downsampling_factor)[-1, -1]),
                             "original_corner_rgb": photo[-1, -1].tolist(), "settings": vars(PerceptualSettings(zeta=4.0)),
-                            "rows": rows}))
+                            "rows": rows}, HERE))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Where in the image does each decoder's patch SWD come from? Per Laplacian band, on the held-out photos.
 
-``python benchmarks/realism_by_band.py --wallpapers DIR`` writes results/realism_by_band.json: the
+``python experiments/correction_steps/realism_by_band.py --wallpapers DIR`` writes results/realism_by_band.json: the
 held-out whole photos of ``perceptual_codec.py``, coded at ``--qualities``, decoded by the MSE
 decoder, by the default perceptual decoder and by the eighth correction rule's candidate
 (``PerceptualSettings(even_pull_from=1, step_rule="scaled")``) with the seeds ``idemlab evaluate``
@@ -12,12 +12,15 @@ the low rates is texture or grain, and white noise lives in the finest band. Run
 ``OMP_NUM_THREADS=1``, as the held-out check ran, so that the seeds give the same samples.
 """
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from common import THREADS, held_out_whole_photos, write
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
+from common import THREADS, held_out_whole_photos, write  # noqa: E402
 from idemlab.codec.pipeline import decode, encode
 from idemlab.data import tiles
 from idemlab.decoder import PerceptualSettings
@@ -61,7 +64,7 @@ def main() -> None:
                                     "swd_bands": bands.tolist(), "swd": float(bands.mean())}
             print(quality, name, rates[quality][name], flush=True)
     print(write(args.name, {"photos": list(photos), "decoders": {k: vars(v) for k, v in DECODERS.items()},
-                            "rates": rates}))
+                            "rates": rates}, HERE / "results"))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """How the exact-idempotence correction steps, judged on training photographs only.
 
-``python benchmarks/correction_steps.py --wallpapers DIR`` writes results/correction_steps.json:
+``python experiments/correction_steps/run.py --wallpapers DIR`` writes results/correction_steps.json:
 five training photographs shrunk to 150 pixels on the longer side (so that the encoder pads their
 rows and columns), each coded at every shipped quality, decoded once by the default sampler
 (``--even-pull``, ``--no-even-pull`` or ``--even-pull-from Q``: with that even pull) without the
@@ -16,13 +16,16 @@ another thread count rounds differently, and the seed then gives another sample.
 settings say ``"even_pull": true`` (or false) were sampled with the even pull at every quality (or none).
 """
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from common import THREADS, add_even_pull_options, write
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
+from common import THREADS, add_even_pull_options, write  # noqa: E402
 from idemlab import wallpapers
 from idemlab.codec import QUALITY_LAMBDAS
 from idemlab.codec.pipeline import decode, encode
@@ -81,7 +84,7 @@ def main() -> None:
         swd[quality] = {key: realism(tiled[key], tiled["data"])["swd"] for key in ("raw", *args.step_rules)}
         print("patch SWD", quality, swd[quality], flush=True)
         path = write(args.name, {"photos": list(photos), "side": args.side, "settings": vars(sampler),
-                                 "decoder_seed": 0, "step_rules": args.step_rules, "rows": rows, "swd": swd})
+                                 "decoder_seed": 0, "step_rules": args.step_rules, "rows": rows, "swd": swd}, HERE / "results")
     print(path)
 
 

@@ -14,9 +14,8 @@ import threading
 import warnings
 from pathlib import Path
 
+from idemlab.cli_options import parser
 from idemlab.errors import IdemlabError, InexactWarning, report
-from idemlab.codec.registry import FAMILIES
-from idemlab.limits import MAX_PIXELS
 
 HEADER_NOTE = "header = everything in the file but the two entropy-coded strings"
 
@@ -99,7 +98,7 @@ def decode_command(args: argparse.Namespace) -> None:
 def evaluate_command(args: argparse.Namespace) -> None:
     """Evaluate the MSE and perceptual decoders on every image of a folder at every rate."""
     from idemlab.codec.registry import family
-    from idemlab.evaluate_folder import Plan, list_images, run
+    from idemlab.evaluate_folder import Plan, list_images, run, summary_lines
 
     qualities = family(args.codec).qualities
     wrong = [q for q in args.quality or () if q not in qualities]
@@ -114,27 +113,8 @@ def evaluate_command(args: argparse.Namespace) -> None:
     plan = Plan(args.folder, args.out, tuple(args.quality or qualities), args.codec, args.prior, settings, args.seed,
                 device=args.device, inception=args.inception)
     summary = run(plan)
-    for quality, rate in summary.get("rates", {}).items():
-        webp = "—" if rate["psnr_webp_same_bytes"] is None else f"{rate['psnr_webp_same_bytes']:.2f}"
-        print(f"q{quality}: {rate['images']} images, {rate['bpp']:.3f} bpp, PSNR MSE {rate['psnr_mse']:.2f} / perceptual "
-              f"{rate['psnr_perceptual']:.2f} / WebP at the same bytes {webp} dB, byte-identical "
-              f"{rate['byte_identical_%']:.0f} %")
-        for measure, scores in _validated_by_measure(rate.get("validated_realism", {})).items():
-            print(f"    {measure} against the originals (validated; lower is more realistic): {', '.join(scores)}")
-        defects = rate.get("defects", {})
-        if defects:
-            casts = [f"{name} {d['colour_cast']:.1f}" for name, d in defects.items() if "colour_cast" in d]
-            seams = [f"{name} {d['seam_index']:.2f}" for name, d in defects.items() if "seam_index" in d]
-            print(f"    colour cast ΔE: {', '.join(casts)}; seam index: {', '.join(seams)}")
-        if "fid_perceptual" in rate:
-            sets = [f"{name} {rate[f'fid_{name}']:.1f}" for name in ("mse", "perceptual", "jpeg", "webp") if f"fid_{name}" in rate]
-            print(f"    Inception FID to the originals: {', '.join(sets)}")
-    for codec, delta in summary.get("bjontegaard", {}).items():
-        if delta:
-            print(f"MSE codec against {codec.upper()} over {delta['rates']} rates: BD-PSNR {delta['bd_psnr_db']:+.2f} dB, "
-                  f"BD-rate {delta['bd_rate_%']:+.1f} %")
-    for problem in summary.get("unreadable", []):
-        print(f"skipped {problem}")
+    for line in summary_lines(summary):
+        print(line)
     if summary:
         print(f"{args.out / 'summary.json'}")
 
@@ -185,38 +165,6 @@ def realism_command(args: argparse.Namespace) -> None:
         print(f"{name:22} {m['value']:8.3g} {interval:>19} {floor:>8}  {verdict}")
 
 
-def _validated_by_measure(validated: dict) -> dict[str, list[str]]:
-    """Return, per validated realism measure, 'set value [low, high]' for each decoder or baseline."""
-    by_measure: dict[str, list[str]] = {}
-    for name, measures in validated.items():
-        for measure, result in measures.items():
-            if result.get("value") is not None:
-                low, high = result["interval"]
-                by_measure.setdefault(measure, []).append(f"{name} {result['value']:.1f} [{low:.1f}, {high:.1f}]")
-    return by_measure
-
-
-def _seed(text: str) -> int:
-    seed = int(text)
-    if not 0 <= seed < 2**63:
-        raise argparse.ArgumentTypeError(f"a seed is an integer from 0 to 2**63 - 1, not {text}")
-    return seed
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
-    return value
-
-
 def _perceptual_settings(args: argparse.Namespace):
     """Return the perceptual decoder's settings: those of the --settings JSON file (the others at
     the decoder's defaults), with the options the command line set on top."""
@@ -233,100 +181,6 @@ def _perceptual_settings(args: argparse.Namespace):
                                                       if getattr(args, name) is not None}})
 
 
-def _add_output_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("-f", "--force", "-y", action="store_true", help="replace the output if it exists")
-    command.add_argument("--max-pixels", type=_positive, default=None,
-                         help=f"largest image accepted, in pixels (default {MAX_PIXELS:,})")
-
-
-def _add_perceptual_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--seed", type=_seed, default=0, help="perceptual: which of the plausible images (0 to 2⁶³−1)")
-    command.add_argument("--steps", type=_positive, default=None,
-                         help="perceptual: sampler steps (= network evaluations; default: the decoder's, 100)")
-    command.add_argument("--zeta", type=_positive_float, default=None,
-                         help="perceptual: the guidance step ζ of each sampler step (default: the decoder's, 4); "
-                              "with more --steps, a proportionally smaller ζ keeps the same total pull")
-    command.add_argument("--sampler", choices=["ddpm", "ddim", "dpm++"], default=None,
-                         help="perceptual: the reverse process (default: the decoder's, ddpm; dpm++ is the "
-                              "second-order stochastic DPM-Solver++, made for few steps)")
-    command.add_argument("--spacing", choices=["uniform", "quadratic"], default=None,
-                         help="perceptual: where the steps fall in diffusion time (default: quadratic, dense near "
-                              "the end, for ddpm and dpm++; uniform for ddim, the only one it takes)")
-    command.add_argument("--start", type=_positive_float, default=None,
-                         help="perceptual: the fraction of diffusion time the sampler begins at, from the noised MSE "
-                              "reconstruction (1: from pure noise, as the paper; default: the decoder's)")
-    command.add_argument("--settings", type=Path, default=None,
-                         help="perceptual: a JSON file of decoder settings, as --show-settings prints them "
-                              "(the options above override it)")
-    command.add_argument("--prior", default=None, help="perceptual: a prior folder or hub id (default: the shipped one)")
-    command.add_argument("--device", default="auto",
-                         help="perceptual: where the sampler runs: auto (a GPU if there is one), cpu, cuda or cuda:N; "
-                              "the re-encoding verdict is always the CPU's")
-
-
-def _add_codec_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--codec", default="small-hyperprior", choices=[f.name for f in FAMILIES.values()],
-                         help="codec family (default: the shipped small codec; the others load compressai's zoo)")
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with the package's one-line error format and exit status 1."""
-
-    def error(self, message: str) -> None:
-        self.exit(1, f"idemlab: error: {message}\n")
-
-
-def parser() -> argparse.ArgumentParser:
-    """Return the argument parser of the ``idemlab`` command."""
-    main = _Parser(prog="idemlab", description="Idempotent perceptual image compression: the book's codec.")
-    commands = main.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    encode = commands.add_parser("encode", help="compress an image into a .idem file")
-    encode.add_argument("image", type=Path)
-    encode.add_argument("-o", "--output", type=Path, required=True)
-    _add_codec_option(encode)
-    encode.add_argument("--quality", type=int, default=3, help="quality level of the codec (small: 0, 1, 3, 5, 7; zoo: 1–8)")
-    _add_output_options(encode)
-    encode.set_defaults(run=encode_command)
-    decode = commands.add_parser("decode", help="decompress a .idem file into a PNG")
-    decode.add_argument("file", type=Path)
-    decode.add_argument("-o", "--output", type=Path, required=True)
-    decode.add_argument("--mode", choices=["mse", "perceptual"], default="mse",
-                        help="mse: the codec's own decoder; perceptual: the idempotent diffusion decoder")
-    _add_perceptual_options(decode)
-    decode.add_argument("--paper", action="store_true",
-                        help="perceptual: the paper's sampler (1000 evenly spaced DDPM steps and its guidance "
-                             "step) instead of --steps, --sampler and --spacing")
-    decode.add_argument("--show-settings", action="store_true",
-                        help="perceptual: print the decoder's settings as one line of JSON (for --settings)")
-    decode.add_argument("--allow-inexact", action="store_true",
-                        help="perceptual: save the image even if it does not re-encode to the same file")
-    _add_output_options(decode)
-    decode.set_defaults(run=decode_command)
-    evaluate = commands.add_parser("evaluate", help="evaluate both decoders on a folder of images at every rate "
-                                   "(resumable; shard across processes with torchrun)")
-    evaluate.add_argument("folder", type=Path)
-    evaluate.add_argument("--out", type=Path, required=True, help="folder for images.jsonl, summary.json, summary.png")
-    evaluate.add_argument("--quality", type=int, nargs="+", default=None, help="qualities (default: all of the codec's)")
-    evaluate.add_argument("--inception", action="store_true",
-                          help='FID and KID of each set too (pip install "idemlab[full]"; Inception-v3 weights '
-                               "from torch hub; meaningful from hundreds of images)")
-    _add_codec_option(evaluate)
-    _add_perceptual_options(evaluate)
-    evaluate.set_defaults(run=evaluate_command)
-    realism = commands.add_parser("realism", help="measure how realistic a folder of images is against a reference "
-                                  "folder (every measure, with floors and intervals)")
-    realism.add_argument("images", type=Path, help="folder of the images to judge (e.g. decodes)")
-    realism.add_argument("reference", type=Path, help="folder of reference images (e.g. the originals; same names "
-                         "and count pair them)")
-    realism.add_argument("--json", action="store_true", help="print one JSON object with a key per measure")
-    realism.add_argument("--seed", type=_seed, default=0, help="seed of the critic, the splits and the bootstraps")
-    realism.set_defaults(run=realism_command)
-    info = commands.add_parser("info", help="describe a .idem file")
-    info.add_argument("file", type=Path)
-    info.set_defaults(run=info_command)
-    return main
-
-
 def terminate(signum: int, frame: object) -> None:
     """End the process on SIGTERM or SIGHUP, leaving no temporary file. It exits here rather than
     raising, since an exception raised where the signal lands (in a ``__del__``, say) may be
@@ -337,6 +191,10 @@ def terminate(signum: int, frame: object) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(128 + signum)
+
+
+COMMANDS = {"encode": encode_command, "decode": decode_command, "evaluate": evaluate_command,
+            "realism": realism_command, "info": info_command}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -351,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, terminate)
         signal.signal(signal.SIGHUP, terminate)
     try:
-        args.run(args)
+        COMMANDS[args.command](args)
     except IdemlabError as error:
         return report(error)
     except MemoryError:

@@ -77,12 +77,12 @@ def test_one_process_and_two_under_torchrun_give_the_same_rows(folder):
 
 @pytest.mark.slow
 def test_a_killed_run_resumes_where_it_stopped(folder, monkeypatch):
-    from idemlab import evaluate_folder
+    from idemlab.evaluate_folder import runner
 
     out = folder / "resumed"
     plan = Plan(folder / "images", out, (1, 3), "small-hyperprior", str(folder / "prior"),
                 PerceptualSettings(steps=2, sampler="ddim"), 0)
-    real, calls = evaluate_folder.evaluate_image, []
+    real, calls = runner.evaluate_image, []
 
     def killed_on_the_fourth(*args):
         calls.append(args[:2])
@@ -90,14 +90,14 @@ def test_a_killed_run_resumes_where_it_stopped(folder, monkeypatch):
             raise Killed
         return real(*args)
 
-    monkeypatch.setattr(evaluate_folder, "evaluate_image", killed_on_the_fourth)
+    monkeypatch.setattr(runner, "evaluate_image", killed_on_the_fourth)
     with pytest.raises(Killed):
         run(plan, progress=False)
     assert len(read_rows(out)) == 3  # what was done before the kill is kept
     with (out / IMAGES_FILE).open("a") as lines:
         lines.write('{"image": "im3.png", "qual')  # a line cut short by the kill
     calls.clear()
-    monkeypatch.setattr(evaluate_folder, "evaluate_image", lambda *args: calls.append(args[:2]) or real(*args))
+    monkeypatch.setattr(runner, "evaluate_image", lambda *args: calls.append(args[:2]) or real(*args))
     summary = run(plan, progress=False)
     assert len(calls) == 7 and len(read_rows(out)) == 10  # only the missing pairs were evaluated
     assert summary["rates"][3]["images"] == 4

@@ -18,6 +18,7 @@ from compressai.losses import RateDistortionLoss
 from tqdm import tqdm
 
 from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, likelihood_bits, load_codec
+from idemlab.checkpoint import save_atomically
 from idemlab.data import PatchSampler, held_out_patches, training_data_note, training_images
 from idemlab.devices import machine_name, machine_note, resolve_device, trained_on_gpu
 from idemlab.errors import IdemlabError, report
@@ -70,14 +71,8 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
     torch.manual_seed(seed)
     lmbda = QUALITY_LAMBDAS[quality]
     device = resolve_device(device)
-    model = SmallScaleHyperprior()
-    if init is not None:
-        model.load_state_dict(torch.load(init, map_location="cpu", weights_only=True)["state_dict"])
-    model.to(device)
+    model, optimizer, aux_optimizer = _model_and_optimisers(init, lr, device)
     criterion = RateDistortionLoss(lmbda=lmbda)
-    main_params = [p for n, p in model.named_parameters() if not n.endswith(".quantiles")]
-    aux_params = [p for n, p in model.named_parameters() if n.endswith(".quantiles")]
-    optimizer, aux_optimizer = torch.optim.Adam(main_params, lr=lr), torch.optim.Adam(aux_params, lr=1e-3)
     sampler = PatchSampler(size=size, seed=seed, images=training_images(data, wallpapers))
     test = to_tensor(held_out_patches())
     fresh_log = {"quality": quality, "lambda": lmbda, "steps": 0, "batch_size": batch_size, "size": size, "lr": lr,
@@ -86,24 +81,12 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
            "init": None if init is None else str(init), "wall_seconds": 0.0, "command": COMMAND + sys.argv[1:], "history": []}
     log = fresh_log
     if resume and checkpoint_path.exists():
-        state = torch.load(checkpoint_path, weights_only=False, map_location=device)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        aux_optimizer.load_state_dict(state["aux_optimizer"])
-        sampler.rng.bit_generator.state = state["data_rng"]
-        torch.set_rng_state(state["torch_rng"])
-        log = state["log"] | {"command": COMMAND + sys.argv[1:]}
-        changed = {key: fresh_log[key] for key in ("lr", "wallpapers")  # a resumed run may lower lr or add photos
-                   if fresh_log[key] != current(log, key)}
-        if changed:
-            log.setdefault("changes", []).append({"step": log["steps"]} | changed)
+        log = _resumed(checkpoint_path, model, optimizer, aux_optimizer, sampler, fresh_log, device)
 
     def save_checkpoint() -> None:
-        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                 "aux_optimizer": aux_optimizer.state_dict(), "data_rng": sampler.rng.bit_generator.state,
-                 "torch_rng": torch.get_rng_state(), "log": log}
-        torch.save(state, out / "checkpoint.tmp")
-        (out / "checkpoint.tmp").replace(checkpoint_path)
+        save_atomically({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                         "aux_optimizer": aux_optimizer.state_dict(), "data_rng": sampler.rng.bit_generator.state,
+                         "torch_rng": torch.get_rng_state(), "log": log}, checkpoint_path)
 
     start, last_checkpoint = time.time() - log["wall_seconds"], time.time()
     progress = tqdm(desc=f"codec q{quality}", unit="step", initial=log["steps"])
@@ -111,16 +94,7 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
         model.train()
         for group in optimizer.param_groups:  # linear warm-up, which also keeps a warm start's first steps small
             group["lr"] = lr * min(1.0, (log["steps"] + 1) / 500)
-        x = to_tensor(sampler.sample(batch_size)).to(device)
-        optimizer.zero_grad()
-        aux_optimizer.zero_grad()
-        losses = criterion(model(x), x)
-        losses["loss"].backward()
-        torch.nn.utils.clip_grad_norm_(main_params, 1.0)
-        optimizer.step()
-        aux = model.aux_loss()
-        aux.backward()
-        aux_optimizer.step()
+        losses, aux = _step(model, criterion, optimizer, aux_optimizer, to_tensor(sampler.sample(batch_size)).to(device))
         log["steps"] += 1
         log["wall_seconds"] = round(time.time() - start, 1)
         if log["steps"] % 200 == 0 or (max_steps is not None and log["steps"] == max_steps):
@@ -141,6 +115,51 @@ def train(quality: int, minutes: float, out: Path, batch_size: int = 64, lr: flo
             "test": evaluate(load_codec(out / "model.pt"), test)}
     (out / "training.json").write_text(json.dumps(log, indent=1))
     return log
+
+
+def _model_and_optimisers(init: Path | None, lr: float, device: torch.device):
+    """Return a new codec (with the weights at ``init``, if given) on the device, Adam on its
+    transforms at ``lr``, and Adam on its entropy bottleneck's quantiles (the auxiliary loss)."""
+    model = SmallScaleHyperprior()
+    if init is not None:
+        model.load_state_dict(torch.load(init, map_location="cpu", weights_only=True)["state_dict"])
+    model.to(device)
+    main_params = [p for n, p in model.named_parameters() if not n.endswith(".quantiles")]
+    aux_params = [p for n, p in model.named_parameters() if n.endswith(".quantiles")]
+    return model, torch.optim.Adam(main_params, lr=lr), torch.optim.Adam(aux_params, lr=1e-3)
+
+
+def _resumed(checkpoint_path: Path, model: SmallScaleHyperprior, optimizer: torch.optim.Optimizer,
+             aux_optimizer: torch.optim.Optimizer, sampler: PatchSampler, fresh_log: dict, device: torch.device) -> dict:
+    """Load a checkpoint's model, optimisers and random states in place; return its log, with a
+    note of the options this run changes (a resumed run may lower lr or add photos)."""
+    state = torch.load(checkpoint_path, weights_only=False, map_location=device)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    aux_optimizer.load_state_dict(state["aux_optimizer"])
+    sampler.rng.bit_generator.state = state["data_rng"]
+    torch.set_rng_state(state["torch_rng"])
+    log = state["log"] | {"command": COMMAND + sys.argv[1:]}
+    changed = {key: fresh_log[key] for key in ("lr", "wallpapers") if fresh_log[key] != current(log, key)}
+    if changed:
+        log.setdefault("changes", []).append({"step": log["steps"]} | changed)
+    return log
+
+
+def _step(model: SmallScaleHyperprior, criterion: RateDistortionLoss, optimizer: torch.optim.Optimizer,
+          aux_optimizer: torch.optim.Optimizer, x: torch.Tensor) -> tuple[dict, torch.Tensor]:
+    """Take one step on the rate–distortion loss (gradients clipped to norm 1) and one on the
+    entropy bottleneck's auxiliary loss; return the losses."""
+    optimizer.zero_grad()
+    aux_optimizer.zero_grad()
+    losses = criterion(model(x), x)
+    losses["loss"].backward()
+    torch.nn.utils.clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]], 1.0)
+    optimizer.step()
+    aux = model.aux_loss()
+    aux.backward()
+    aux_optimizer.step()
+    return losses, aux
 
 
 def write_model_card(out: Path) -> Path:

@@ -21,6 +21,7 @@ from diffusers import UNet2DModel
 from diffusers.training_utils import EMAModel
 from tqdm import tqdm
 
+from idemlab.checkpoint import save_atomically
 from idemlab.data import PatchSampler, training_images
 from idemlab.devices import machine_name, resolve_device
 from idemlab.errors import IdemlabError, report
@@ -35,6 +36,30 @@ def diffusion_loss(prior: Prior, clean: torch.Tensor, generator: torch.Generator
     t = torch.randint(0, prior.scheduler.config.num_train_timesteps, (clean.shape[0],), generator=generator).to(clean.device)
     noisy = prior.scheduler.add_noise(clean, noise, t)
     return F.mse_loss(prior.unet(noisy, t).sample, noise)
+
+
+def _resumed(checkpoint_path: Path, prior: Prior, optimizer: torch.optim.Optimizer, ema: EMAModel,
+             sampler: PatchSampler, device: torch.device) -> dict:
+    """Load a checkpoint's network, optimiser, EMA and random states in place; return its log."""
+    state = torch.load(checkpoint_path, weights_only=False, map_location=device)
+    prior.unet.load_state_dict(state["unet"])
+    optimizer.load_state_dict(state["optimizer"])
+    ema.load_state_dict(state["ema"])
+    sampler.rng.bit_generator.state = state["data_rng"]
+    torch.set_rng_state(state["torch_rng"].cpu())
+    return state["log"]
+
+
+def _step(prior: Prior, optimizer: torch.optim.Optimizer, ema: EMAModel, clean: torch.Tensor) -> torch.Tensor:
+    """Take one step on the denoising loss of clean images in [−1, 1] (gradients clipped to norm 1),
+    update the EMA, and return the loss."""
+    loss = diffusion_loss(prior, clean)
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(prior.unet.parameters(), 1.0)
+    optimizer.step()
+    ema.step(prior.unet.parameters())
+    return loss
 
 
 def train(out: Path, minutes: float, max_steps: int | None = None, resume: bool = False, batch_size: int = 32,
@@ -63,19 +88,12 @@ def train(out: Path, minutes: float, max_steps: int | None = None, resume: bool 
     if init is not None and (init / "training.json").is_file():  # the warm start's own log, for the model card
         log["init_training"] = json.loads((init / "training.json").read_text())
     if resume and checkpoint_path.exists():
-        state = torch.load(checkpoint_path, weights_only=False, map_location=device)
-        prior.unet.load_state_dict(state["unet"])
-        optimizer.load_state_dict(state["optimizer"])
-        ema.load_state_dict(state["ema"])
-        sampler.rng.bit_generator.state = state["data_rng"]
-        torch.set_rng_state(state["torch_rng"].cpu())
-        log = state["log"]
+        log = _resumed(checkpoint_path, prior, optimizer, ema, sampler, device)
 
     def save_checkpoint() -> None:
-        state = {"unet": prior.unet.state_dict(), "optimizer": optimizer.state_dict(), "ema": ema.state_dict(),
-                 "data_rng": sampler.rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "log": log}
-        torch.save(state, out / "checkpoint.tmp")
-        (out / "checkpoint.tmp").replace(checkpoint_path)
+        save_atomically({"unet": prior.unet.state_dict(), "optimizer": optimizer.state_dict(), "ema": ema.state_dict(),
+                         "data_rng": sampler.rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "log": log},
+                        checkpoint_path)
 
     start, last_checkpoint, window = time.time() - log["wall_seconds"], time.time(), []
     bar = tqdm(desc="prior", unit="step", initial=log["steps"], disable=not progress)
@@ -83,13 +101,7 @@ def train(out: Path, minutes: float, max_steps: int | None = None, resume: bool 
     while time.time() - start < 60 * minutes and (max_steps is None or log["steps"] < max_steps):
         for group in optimizer.param_groups:  # linear warm-up over the first 250 steps
             group["lr"] = lr * min(1.0, (log["steps"] + 1) / 250)
-        clean = (to_tensor(sampler.sample(batch_size)) * 2 - 1).to(device)
-        loss = diffusion_loss(prior, clean)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(prior.unet.parameters(), 1.0)
-        optimizer.step()
-        ema.step(prior.unet.parameters())
+        loss = _step(prior, optimizer, ema, (to_tensor(sampler.sample(batch_size)) * 2 - 1).to(device))
         log["steps"] += 1
         window.append(loss.item())
         if log["steps"] % 100 == 0:
@@ -103,9 +115,7 @@ def train(out: Path, minutes: float, max_steps: int | None = None, resume: bool 
             last_checkpoint = time.time()
         bar.update()
     bar.close()
-    log["wall_seconds"] = round(time.time() - start, 1)
-    log["threads"] = torch.get_num_threads()
-    log["machine"] = machine_name(device)
+    log |= {"wall_seconds": round(time.time() - start, 1), "threads": torch.get_num_threads(), "machine": machine_name(device)}
     save_checkpoint()
     ema.copy_to(prior.unet.parameters())
     prior.unet.to("cpu")

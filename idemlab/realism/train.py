@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from idemlab.checkpoint import save_atomically
 from idemlab.data import TRAIN_PHOTOS, load_photo, training_images
 from idemlab.devices import machine_name
 from idemlab.errors import IdemlabError, report
@@ -91,10 +92,8 @@ def train(out: Path, minutes: float, wallpapers: Path | None = None, resume: boo
         log = state["log"]
 
     def save_checkpoint() -> None:
-        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "log": log,
-                 "data_rng": crops.rng.bit_generator.state, "torch_rng": torch.get_rng_state()}
-        torch.save(state, out / "checkpoint.tmp")
-        (out / "checkpoint.tmp").replace(checkpoint_path)
+        save_atomically({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "log": log,
+                         "data_rng": crops.rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, checkpoint_path)
 
     start, last_checkpoint, window = time.time() - log["wall_seconds"], time.time(), []
     bar = tqdm(desc="realism features", unit="step", initial=log["steps"], disable=not progress)

@@ -29,6 +29,17 @@ def no_network(monkeypatch):
 
 
 @pytest.fixture
+def tiny_prior():
+    """The tests' stand-in prior: an untrained two-level UNet (8 and 16 channels) for 32×32 images, seeded."""
+    import torch
+
+    from idemlab.prior import Prior, small_unet, training_scheduler
+
+    torch.manual_seed(0)
+    return Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler())
+
+
+@pytest.fixture
 def offline_torch_home(tmp_path, monkeypatch):
     """Torch hub's cache in an empty temporary folder, downloads off (the LPIPS, FID and KID tests)."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))

@@ -18,14 +18,7 @@ from idemlab.decoder.perceptual import anchored, gaussian_blur, perceptual_decod
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.images import to_uint8
 from idemlab.metrics import psnr
-from idemlab.prior import Prior, small_unet, training_scheduler
 from idemlab.prior.sampling import inference_scheduler, pull_weights, reverse_diffusion
-
-
-@pytest.fixture(scope="module")
-def tiny_prior() -> Prior:
-    torch.manual_seed(0)
-    return Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler())
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from idemlab.data import held_out_patches
 from idemlab.decoder import PerceptualSettings, perceptual_decode
 from idemlab.devices import distributed_backend, resolve_device
 from idemlab.errors import IdemlabError
-from idemlab.prior import Prior, small_unet, training_scheduler
 
 no_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no GPU on this machine")
@@ -53,9 +52,8 @@ def test_the_cli_refuses_a_gpu_it_does_not_have_and_writes_nothing(tmp_path, cap
 
 
 @gpu
-def test_on_a_gpu_the_decoder_writes_files_the_cpu_encoder_re_encodes_identically():
-    torch.manual_seed(0)
-    prior = Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler())
+def test_on_a_gpu_the_decoder_writes_files_the_cpu_encoder_re_encodes_identically(tiny_prior):
+    prior = tiny_prior
     tiles = held_out_patches()[[4, 40]]
     files = [encode(tile, 3) for tile in tiles]
     result = perceptual_decode(files, 0, PerceptualSettings(steps=5), prior, device="cuda")

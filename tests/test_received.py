@@ -12,7 +12,6 @@ from idemlab.codec.received import SAFETY, judge, receive
 from idemlab.data import held_out_patches
 from idemlab.decoder import PerceptualSettings, perceptual_decode
 from idemlab.errors import IdemlabError
-from idemlab.prior import Prior, small_unet, training_scheduler
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +67,11 @@ def _counting(monkeypatch, function) -> list:
     return calls
 
 
-def test_one_perceptual_decode_unpacks_and_entropy_decodes_each_file_once(tiles, monkeypatch):
-    torch.manual_seed(0)
-    prior = Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler())
+def test_one_perceptual_decode_unpacks_and_entropy_decodes_each_file_once(tiles, monkeypatch, tiny_prior):
     files = [encode(tile, 3) for tile in tiles]
     unpacked = _counting(monkeypatch, idemlab.codec.bitstream.unpack)
     y_decoded = _counting(monkeypatch, idemlab.codec.entropy.decode_latent)
     z_decoded = _counting(monkeypatch, idemlab.codec.entropy.decode_hyperlatent)
-    result = perceptual_decode(files, 0, PerceptualSettings(steps=2), prior)
+    result = perceptual_decode(files, 0, PerceptualSettings(steps=2), tiny_prior)
     assert result.correction.exact.all()
     assert len(unpacked) == len(y_decoded) == len(z_decoded) == len(files)

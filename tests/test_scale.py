@@ -35,13 +35,11 @@ def test_the_switch_chooses_the_scale_and_refuses_anything_else(monkeypatch):
 
 
 @pytest.fixture
-def full_scale_stand_ins(tmp_path, monkeypatch):
+def full_scale_stand_ins(tmp_path, monkeypatch, tiny_prior):
     """Switch the book to full scale (three sampler steps) with stand-ins of the full-size models
     saved where the downloads would be kept; offline."""
     from test_lpips import save_stand_in_alexnet
     from test_prior import fake_hub_cache
-
-    from idemlab.prior import Prior, small_unet, training_scheduler
 
     # monkeypatch sets os.environ, which a notebook's kernel inherits
     for name, value in {"IDEMLAB_SCALE": "full", "IDEMLAB_STEPS": "3", "HF_HUB_OFFLINE": "1",
@@ -53,8 +51,7 @@ def full_scale_stand_ins(tmp_path, monkeypatch):
         codec.update(force=True)
         zoo_checkpoint_path(quality).parent.mkdir(parents=True, exist_ok=True)
         torch.save(codec.state_dict(), zoo_checkpoint_path(quality))
-    fake_hub_cache(tmp_path / "hub", "google/ddpm-ema-celebahq-256",
-                   Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler()))
+    fake_hub_cache(tmp_path / "hub", "google/ddpm-ema-celebahq-256", tiny_prior)
     save_stand_in_alexnet()  # LPIPS's backbone
 
 

@@ -108,16 +108,14 @@ def test_a_zoo_codec_is_a_family_of_the_file_format_through_the_cli(tmp_path, zo
     assert "has no quality 9" in capsys.readouterr().err
 
 
-def test_the_perceptual_decoder_takes_a_zoo_file_on_its_own_canvas(zoo_stand_in):
+def test_the_perceptual_decoder_takes_a_zoo_file_on_its_own_canvas(zoo_stand_in, tiny_prior):
     import numpy as np
 
     from idemlab.codec.pipeline import encode
     from idemlab.decoder import PerceptualSettings, perceptual_decode
-    from idemlab.prior import Prior, small_unet, training_scheduler
-
+    
     _, family_id, _ = zoo_stand_in
-    torch.manual_seed(0)
-    prior = Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler())
+    prior = tiny_prior
     data = encode(np.zeros((70, 90, 3), np.uint8) + 120, 1, codec=family_id)
     result = perceptual_decode([data], 0, PerceptualSettings(steps=2), prior)
     assert result.images.shape == (1, 70, 90, 3)
@@ -159,17 +157,15 @@ def test_a_context_model_file_decodes_position_by_position_and_refuses_a_crafted
 
 @pytest.mark.slow
 def test_a_256_pixel_photo_decodes_perceptually_through_the_cli_to_a_png_that_re_encodes_identically(
-        tmp_path, zoo_stand_in, capsys):
+        tmp_path, zoo_stand_in, capsys, tiny_prior):
     import numpy as np
     from PIL import Image
 
     from idemlab.cli import main
     from idemlab.data import held_out_photos
-    from idemlab.prior import Prior, small_unet, training_scheduler
-
+    
     name, _, _ = zoo_stand_in
-    torch.manual_seed(0)  # any diffusers UNet2DModel with its scheduler, from a folder
-    Prior(small_unet(sample_size=32, channels=(8, 16)).eval(), training_scheduler()).save_pretrained(tmp_path / "prior")
+    tiny_prior.save_pretrained(tmp_path / "prior")  # any diffusers UNet2DModel with its scheduler, from a folder
     Image.fromarray(np.ascontiguousarray(held_out_photos(1.0)[0][:256, :256])).save(tmp_path / "photo.png")
     assert main(["encode", str(tmp_path / "photo.png"), "-o", str(tmp_path / "photo.idem"), "--codec", name, "--quality", "1"]) == 0
     assert main(["decode", str(tmp_path / "photo.idem"), "-o", str(tmp_path / "out.png"), "--mode", "perceptual",

@@ -1,4 +1,6 @@
 """Both training commands: a two-step smoke run, and resuming equals not stopping (2 + 2 = 4 steps)."""
+import hashlib
+
 import pytest
 import torch
 
@@ -80,7 +82,10 @@ def test_a_resumed_codec_run_may_lower_the_learning_rate_and_logs_it(tmp_path):
     assert log["lr"] == 5e-4 and log["changes"] == [{"step": 2, "lr": 5e-5}]
     log = train_codec(1, 10, tmp_path, batch_size=2, max_steps=4, resume=True, lr=5e-5)
     assert log["changes"] == [{"step": 2, "lr": 5e-5}]  # unchanged: nothing new to log
-    assert "Adam lr 0.0005, seed 0; from step 2: lr 5e-05," in write_model_card(tmp_path).read_text()
+    card = write_model_card(tmp_path).read_text()
+    assert "Adam lr 0.0005, seed 0; from step 2: lr 5e-05," in card
+    digest = hashlib.sha256((tmp_path / "model.pt").read_bytes()).hexdigest()
+    assert card.endswith(f"## Weights\n\n- `model.pt`: SHA-256 `{digest}`\n")  # the weights the card describes
 
 
 def test_a_trained_codec_is_stored_in_fp16_and_codes_like_its_float32_self(tmp_path, monkeypatch):

@@ -18,7 +18,7 @@ from compressai.losses import RateDistortionLoss
 from tqdm import tqdm
 
 from idemlab.codec.model import QUALITY_LAMBDAS, SmallScaleHyperprior, likelihood_bits, load_codec
-from idemlab.checkpoint import save_atomically
+from idemlab.checkpoint import save_atomically, weights_section
 from idemlab.data import PatchSampler, held_out_patches, training_data_note, training_images
 from idemlab.devices import machine_name, machine_note, resolve_device, trained_on_gpu
 from idemlab.errors import IdemlabError, report
@@ -189,7 +189,7 @@ def write_model_card(out: Path) -> Path:
 - **Limits:** a small model trained on {"a GPU" if trained_on_gpu(log) else "a CPU"}: a teaching model, not a competitive codec.
 """
     path = out / "MODEL_CARD.md"
-    path.write_text(card)
+    path.write_text(card + weights_section(out / "model.pt"))
     return path
 
 

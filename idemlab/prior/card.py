@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
+from idemlab.checkpoint import weights_section
 from idemlab.data import TRAIN_PHOTOS, PatchSampler, held_out_patches, training_data_note, training_images
 from idemlab.devices import machine_note, trained_on_gpu
 from idemlab.errors import IdemlabError, report
@@ -122,7 +123,7 @@ each set of {n} images against fresh training crops and against the 114 held-out
 - **Limits:** {minutes:.0f} minutes of training on {photos}: the prior knows colours and textures of
   those photos, not objects. More diverse data and more steps would improve it most.
 """
-    (directory / "MODEL_CARD.md").write_text(card)
+    (directory / "MODEL_CARD.md").write_text(card + weights_section(directory / "diffusion_pytorch_model.safetensors"))
     return table
 
 

@@ -35,9 +35,9 @@ def reencoding(images: np.ndarray, files: list[bytes], quality: int, codec: int 
     that re-encoding with ``codec`` (the one that wrote the files) reproduces."""
     y_same = z_same = y_total = z_total = identical = 0
     received = receive(files)
-    for image, data, y2, z2 in zip(images, files, received.y_symbols, received.z_symbols):
-        identical += encode(image, quality, codec=codec) == data
+    for image, y2, z2 in zip(images, received.y_symbols, received.z_symbols):
         y1, z1 = symbols(image, quality, codec)
+        identical += bool((y1 == y2).all() and (z1 == z2).all())  # same size, same symbols: the same file
         y_same, y_total = y_same + int((y1 == y2).sum()), y_total + y1.numel()
         z_same, z_total = z_same + int((z1 == z2).sum()), z_total + z1.numel()
     return {"y_symbols_%": 100 * y_same / y_total, "z_symbols_%": 100 * z_same / z_total,

@@ -210,7 +210,7 @@ def perceptual_decode(files: list[bytes] | Received, seed: int = 0, settings: Pe
     y_hat, means = received.y_hat.to(device), received.means.to(device)
     with torch.no_grad():
         mse = codec.g_s(y_hat).clamp(0, 1)  # the MSE reconstruction, on the canvas
-    sample = _guided_sample(received, codec, prior, settings, seed, mse, progress, device)
+    sample = _guided_sample(received, codec, y_hat, means, prior, settings, seed, mse, progress)
     raw = sample if settings.anchor is None else anchored(sample, mse[..., : header.height, : header.width], settings.anchor)
     if not settings.correct:
         return PerceptualDecoding(to_uint8(raw), raw.cpu(), None, sample.cpu())
@@ -219,15 +219,16 @@ def perceptual_decode(files: list[bytes] | Received, seed: int = 0, settings: Pe
     return PerceptualDecoding(correction.images, raw.cpu(), _judged(correction, received), sample.cpu())
 
 
-def _guided_sample(received: Received, codec: Codec, prior: Prior, settings: PerceptualSettings, seed: int,
-                   mse: torch.Tensor, progress: bool, device: torch.device) -> torch.Tensor:
+def _guided_sample(received: Received, codec: Codec, y_hat: torch.Tensor, means: torch.Tensor, prior: Prior,
+                   settings: PerceptualSettings, seed: int, mse: torch.Tensor, progress: bool) -> torch.Tensor:
     """Return the prior's reverse diffusion under the idempotence guidance, cropped to the image
-    size, in [0, 1]; from the MSE reconstruction ``mse`` (on the canvas) noised when ``settings.start`` < 1."""
+    size, in [0, 1], on the device of ŷ and its ``means``; from the MSE reconstruction ``mse`` (on the
+    canvas) noised when ``settings.start`` < 1."""
     height, width = received.size
     generator = torch.Generator().manual_seed(seed)  # on the CPU: one seed, one noise, on every device
-    x_T = torch.randn((len(received.files), 3, *received.canvas), generator=generator).to(device)
-    guidance = idempotence_guidance(settings.constraint, codec, received.y_hat.to(device), height, width,
-                                    received.means.to(device), settings.band, settings.even_pull_at(received.header.quality))
+    x_T = torch.randn((len(received.files), 3, *received.canvas), generator=generator).to(y_hat.device)
+    guidance = idempotence_guidance(settings.constraint, codec, y_hat, height, width, means, settings.band,
+                                    settings.even_pull_at(received.header.quality))
     init = mse * 2 - 1 if settings.start < 1 else None  # begin there, noised
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta_at,
                            generator, progress, settings.spacing, settings.start, init)

@@ -1,7 +1,6 @@
 """Shared by the benchmark scripts: machine description, JSON output and shared options."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -45,17 +44,3 @@ def held_out_whole_photos(wallpapers: Path | None) -> dict:
         photos |= {f"wallpaper-{name}": photo
                    for name, photo in zip(extra.TEST, extra.load(wallpapers, extra.TEST, max_side=WALLPAPER_SIDE))}
     return photos
-
-
-def add_even_pull_options(parser: argparse.ArgumentParser) -> None:
-    """Add the options that set ``PerceptualSettings.even_pull_from`` (as ``even_pull_from``):
-    ``--even-pull-from Q``, ``--even-pull`` (every quality) and ``--no-even-pull`` (none)."""
-    from idemlab.decoder import PerceptualSettings
-
-    parser.add_argument("--even-pull-from", type=int, default=PerceptualSettings.even_pull_from, metavar="Q",
-                        help="sample files of quality Q and above with the even pull (the padded edge pulls like "
-                             "any other pixel; default: %(default)s)")
-    parser.add_argument("--even-pull", dest="even_pull_from", action="store_const", const=0,
-                        help="the even pull at every quality")
-    parser.add_argument("--no-even-pull", dest="even_pull_from", action="store_const", const=None,
-                        help="the even pull at no quality")

@@ -26,7 +26,7 @@ from common import RESULTS, machine, write
 from idemlab.codec.pipeline import latents, to_padded_tensor
 from idemlab.codec.zoo import zoo_checkpoint_path
 from idemlab.data import held_out_photos
-from idemlab.decoder import idempotence_guidance, make_idempotent
+from idemlab.decoder import CorrectionSettings, idempotence_guidance, make_idempotent
 from idemlab.devices import resolve_device
 from idemlab.prior import Prior
 from idemlab.prior.sampling import reverse_diffusion
@@ -91,8 +91,8 @@ def main() -> None:
     taken = []
 
     def correct() -> None:  # gradient steps until exact, at most --correction-steps
-        result = make_idempotent(model, noisy, y_symbols, z_symbols, max_steps=args.correction_steps,
-                                 fallbacks=0, polish_moves=0)
+        result = make_idempotent(model, noisy, y_symbols, z_symbols, settings=CorrectionSettings(
+            max_steps=args.correction_steps, fallbacks=0, polish_moves=0))
         taken.append(max(1, int(result.steps[0])))
 
     row = {"device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from idemlab.data import held_out_patches, load_photo
-from idemlab.decoder.perceptual import PerceptualSettings
+from idemlab.decoder.settings import PerceptualSettings
 from idemlab.errors import IdemlabError
 from idemlab.images import downscale
 

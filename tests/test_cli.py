@@ -157,7 +157,8 @@ def test_an_inexact_perceptual_decode_writes_nothing_and_exits_1_unless_allowed(
     import idemlab.decoder.perceptual as perceptual
 
     give_up = perceptual.make_idempotent
-    monkeypatch.setattr(perceptual, "make_idempotent", lambda *a, **k: give_up(*a, **k, max_steps=0, fallbacks=0, polish_moves=0))
+    hopeless = perceptual.CorrectionSettings(max_steps=0, fallbacks=0, polish_moves=0)
+    monkeypatch.setattr(perceptual, "make_idempotent", lambda *a, **k: give_up(*a, **{**k, "settings": hopeless}))
     Image.fromarray(held_out_patches()[7]).save(tmp_path / "tile.png")
     main(["encode", str(tmp_path / "tile.png"), "-o", str(tmp_path / "tile.idem"), "--quality", "1"])
     decode = ["decode", str(tmp_path / "tile.idem"), "-o", str(tmp_path / "p.png"), "--mode", "perceptual", "--steps", "2"]
@@ -181,5 +182,5 @@ def test_paper_switch_decodes_with_the_papers_sampler_for_the_files_size(tmp_pat
     main(["decode", str(tmp_path / "tile.idem"), "-o", str(tmp_path / "p.png"), "--mode", "perceptual", "--paper",
           "--allow-inexact"])
     assert used == [decoder.PerceptualSettings(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(24, 20),
-                                               spacing="uniform", band=1.0, even_pull_from=None, anchor=None)]
+                                               spacing="uniform", band=1.0, even_pull=False, anchor=None)]
     assert "(ddpm, 1000 uniform steps" in capsys.readouterr().out

@@ -8,13 +8,14 @@ import torch
 
 from idemlab.codec.pipeline import SMALL_HYPERPRIOR, codec_for, decode, encode, latents, symbols
 from idemlab.data import held_out_patches, held_out_photos
-from idemlab.decoder import (CONSTRAINTS, PerceptualSettings, correct_to_files, idempotence_guidance, make_idempotent,
-                             ste_round)
+from idemlab.decoder import (CONSTRAINTS, CorrectionSettings, PerceptualSettings, correct_to_files, idempotence_guidance,
+                             make_idempotent, ste_round)
 from idemlab.codec.geometry import as_encoder_input, copies
 from idemlab.decoder.constraints import band_clamp, even_pull, residual_norm
 from idemlab.codec.received import SAFETY, judge, receive
-from idemlab.decoder.correction import STEP_RULES, Correction, as_saved, descend, polish, BestIterates, CellTarget
+from idemlab.decoder.correction import Correction, as_saved, descend, polish, BestIterates, CellTarget
 from idemlab.decoder.perceptual import anchored, gaussian_blur, perceptual_decode
+from idemlab.decoder.settings import STEP_RULES
 from idemlab.errors import IdemlabError, InexactWarning
 from idemlab.images import to_uint8
 from idemlab.metrics import psnr
@@ -85,6 +86,38 @@ def test_a_guidance_step_that_overflows_is_taken_unguided_for_that_image_only(ti
     unguided = reverse_diffusion(tiny_prior, x_T, 3, "ddim")
     assert torch.isfinite(guided).all()
     assert torch.equal(guided[0], unguided[0]) and not torch.equal(guided[1], unguided[1])
+
+
+def test_guidance_that_skips_the_prior_moves_x_t_by_the_x0_gradient_over_root_alpha_bar(tiny_prior):
+    """One DDIM step from t = 999 with the loss Σ c·x̂₀: through_prior=False moves x_t by exactly
+    ζ·c/√ᾱ_999 (ε held fixed) and runs no backward pass through the network; through the prior
+    the move differs (the network's Jacobian)."""
+    x_T = torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    c = torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+    pull = lambda x0, step: (x0 * c).flatten(1).sum(1)
+    alpha_bar = inference_scheduler(tiny_prior, "ddim", 1).alphas_cumprod[999]
+    unguided = reverse_diffusion(tiny_prior, x_T, 1, "ddim")
+    backward_passes = []
+    hook = tiny_prior.unet.conv_in.register_full_backward_hook(lambda *args: backward_passes.append(1))
+    try:
+        shortcut = reverse_diffusion(tiny_prior, x_T, 1, "ddim", pull, zeta=0.01, through_prior=False)
+        assert not backward_passes
+        through = reverse_diffusion(tiny_prior, x_T, 1, "ddim", pull, zeta=0.01)
+        assert backward_passes
+    finally:
+        hook.remove()
+    inside = unguided.abs() < 0.9  # away from the final clamp to [-1, 1]
+    torch.testing.assert_close(((unguided - shortcut) / 0.01)[inside], (c / alpha_bar.sqrt())[inside], rtol=1e-3, atol=1e-3)
+    assert not torch.allclose(through, shortcut, atol=1e-3)
+
+
+def test_a_few_step_decode_that_skips_the_prior_re_encodes_byte_for_byte(tiny_prior, tiles):
+    files = [encode(tile, 1) for tile in tiles[:2]]
+    settings = PerceptualSettings(sampler="dpm++", steps=3, through_prior=False)
+    out = perceptual_decode(files, 0, settings, tiny_prior)
+    assert out.correction.exact.all() and all(encode(image, 1) == data for image, data in zip(out.images, files))
+    with pytest.raises(IdemlabError, match="through_prior must be true or false"):
+        PerceptualSettings(through_prior="no")
 
 
 @pytest.mark.parametrize("steps", [1, 7, 100, 1000])
@@ -161,58 +194,40 @@ def test_the_spacing_is_the_samplers_own_unless_chosen_and_quadratic_is_not_for_
             PerceptualSettings(**wrong)
 
 
-def test_the_even_pull_applies_from_its_quality_on(tiny_prior, tiles, monkeypatch):
-    assert [PerceptualSettings(even_pull_from=1).even_pull_at(quality) for quality in (0, 1, 7)] == [False, True, True]
-    assert PerceptualSettings(even_pull_from=0).even_pull_at(0)
-    assert all(PerceptualSettings().even_pull_at(quality) for quality in (0, 3, 5, 7))  # one policy at every rate
-    assert not any(PerceptualSettings(even_pull_from=None).even_pull_at(quality) for quality in range(8))
-    for wrong in (-1, 1.5, "1"):
-        with pytest.raises(IdemlabError, match="even_pull_from must be None or a quality"):
-            PerceptualSettings(even_pull_from=wrong)
+def test_the_even_pull_and_the_correction_settings_reach_the_guidance_and_the_correction(tiny_prior, tiles, monkeypatch):
     import idemlab.decoder.perceptual as perceptual
 
-    pulls, real = [], perceptual.idempotence_guidance
-    monkeypatch.setattr(perceptual, "idempotence_guidance", lambda *args: pulls.append(args[-1]) or real(*args))
-    for quality in (0, 1):  # a 20×24 crop: the encoder pads it, so the even pull is not a no-op
-        perceptual_decode([encode(tiles[0][:20, :24], quality)], 0,
-                          PerceptualSettings(steps=2, correct=False, even_pull_from=1), tiny_prior)
-    assert pulls == [False, True]
-
-
-def test_scaled_steps_apply_from_their_quality_on(tiny_prior, tiles, monkeypatch):
-    settings = PerceptualSettings(step_rule="adam", scaled_steps_from=5)
-    assert [settings.step_rule_at(quality) for quality in (0, 4, 5, 7)] == ["adam", "adam", "scaled", "scaled"]
-    assert PerceptualSettings(step_rule="scaled").step_rule_at(0) == "scaled"
-    assert PerceptualSettings(step_rule="adam").step_rule_at(7) == "adam"
-    assert {PerceptualSettings().step_rule_at(quality) for quality in (0, 3, 5, 7)} == {"scaled"}
-    for wrong in (-1, 1.5, "1"):
-        with pytest.raises(IdemlabError, match="scaled_steps_from must be None or a quality"):
-            PerceptualSettings(scaled_steps_from=wrong)
-    import idemlab.decoder.perceptual as perceptual
-
-    rules, real = [], perceptual.make_idempotent
+    pulls, corrections = [], []
+    guidance, correct = perceptual.idempotence_guidance, perceptual.make_idempotent
+    monkeypatch.setattr(perceptual, "idempotence_guidance", lambda *args: pulls.append(args[-1]) or guidance(*args))
     monkeypatch.setattr(perceptual, "make_idempotent",
-                        lambda *args, **kwargs: rules.append(kwargs["step_rule"]) or real(*args, **kwargs))
-    for quality in (0, 1):
-        perceptual_decode([encode(tiles[0], quality)], 0,
-                          PerceptualSettings(steps=2, step_rule="adam", scaled_steps_from=1), tiny_prior)
-    assert rules == ["adam", "scaled"]
+                        lambda *args, **kwargs: corrections.append(kwargs["settings"]) or correct(*args, **kwargs))
+    data = encode(tiles[0][:20, :24], 1)  # a 20×24 crop: the encoder pads it, so the even pull is not a no-op
+    adam = CorrectionSettings(step_rule="adam", max_steps=300)
+    for even in (False, True):
+        perceptual_decode([data], 0, PerceptualSettings(steps=2, even_pull=even, correction=adam), tiny_prior)
+    assert pulls == [False, True] and corrections == [adam, adam]
+    for wrong in (0, None, "yes"):
+        with pytest.raises(IdemlabError, match="even_pull must be true or false"):
+            PerceptualSettings(even_pull=wrong)
 
 
 def test_correct_to_files_steps_as_the_default_decoder_does_at_the_files_quality(tiles, monkeypatch):
     rules = []
 
-    def record(model, images, y_symbols, z_symbols, means, step_rule):
-        rules.append(step_rule)
+    def record(model, images, y_symbols, z_symbols, means, settings):
+        rules.append(settings.step_rule)
         n = len(images)
         return Correction(to_uint8(images), np.zeros(n, bool), np.zeros(n, int), np.zeros(n), np.zeros(n, bool))
 
     monkeypatch.setattr("idemlab.decoder.perceptual.make_idempotent", record)
     image = torch.rand(1, 3, 32, 32)
     with pytest.warns(InexactWarning):  # the stand-in corrects nothing
-        for quality, rule in ((0, None), (5, None), (5, "adam")):
-            correct_to_files(image, [encode(tiles[0], quality)], rule)
-    assert rules == ["scaled", "scaled", "adam"]  # the default decoder's rule at every quality, or the one asked for
+        for quality, settings in ((0, CorrectionSettings()), (5, CorrectionSettings()),
+                                  (5, CorrectionSettings(step_rule="adam"))):
+            correct_to_files(image, [encode(tiles[0], quality)], settings)
+        correct_to_files(image, [encode(tiles[0], 5)])
+    assert rules == ["scaled", "scaled", "adam", "scaled"]  # the default decoder's rule, or the one asked for
 
 
 @pytest.mark.parametrize("height, width", [(32, 32), (64, 96)])
@@ -282,16 +297,13 @@ def test_adam_moves_every_pixel_alike_and_scaled_steps_in_proportion_to_its_grad
     start = torch.tensor(decode(encode(tiles[1], quality))).permute(2, 0, 1)[None].float() / 255  # another tile's: far off
     moves = {}
     for rule in STEP_RULES:
-        one_step = make_idempotent(model, start, y_symbols, z_symbols, max_steps=1, retries=0, fallbacks=0,
-                                   polish_moves=0, step_rule=rule, learning_rate=0.1)
+        one_step = make_idempotent(model, start, y_symbols, z_symbols, settings=CorrectionSettings(
+            step_rule=rule, max_steps=1, retries=0, fallbacks=0, polish_moves=0, learning_rate=0.1))
         moves[rule] = np.abs(one_step.images[0].astype(float) - to_uint8(start)[0]) / 255
     assert np.median(moves["adam"]) > 0.09  # about the learning rate, wherever the gradient is not zero
-    for rule in ("scaled", "scaled-momentum"):  # the same first step: only the largest gradient moves by it
-        assert 0.09 < moves[rule].max() < 0.11 and np.median(moves[rule]) < 0.02
+    assert 0.09 < moves["scaled"].max() < 0.11 and np.median(moves["scaled"]) < 0.02  # only the largest gradient moves by it
     with pytest.raises(IdemlabError, match="step_rule must be one of"):
-        make_idempotent(model, start, y_symbols, z_symbols, step_rule="sgd")
-    with pytest.raises(IdemlabError, match="step_rule must be one of"):
-        PerceptualSettings(step_rule="sgd")
+        CorrectionSettings(step_rule="sgd")
 
 
 def test_where_gradient_steps_stall_the_mse_reconstruction_is_pasted_in(tiles):
@@ -302,14 +314,14 @@ def test_where_gradient_steps_stall_the_mse_reconstruction_is_pasted_in(tiles):
     noise = torch.rand(3, 3, 32, 32, generator=torch.Generator().manual_seed(0))
     # noise is far from every cell: one round of 50 gradient steps and no polish is too few to get
     # there, so the fallback pastes the MSE reconstruction in, from which they suffice
-    corrected = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), max_steps=50,
-                                retries=0, polish_moves=0)
+    corrected = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), settings=CorrectionSettings(
+        step_rule="adam", max_steps=50, retries=0, polish_moves=0))
     assert corrected.exact.all() and (corrected.replaced > 0).all()
     assert all(encode(c, quality) == f for c, f in zip(corrected.images, files))
     # one round of 500 steps does not get there either; two more rounds, each from where the last
     # one stopped, do, without a pixel of the MSE reconstruction
-    retried = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), retries=2, fallbacks=0,
-                              polish_moves=0)
+    retried = make_idempotent(model, noise, torch.cat(y_symbols), torch.cat(z_symbols), settings=CorrectionSettings(
+        step_rule="adam", retries=2, fallbacks=0, polish_moves=0))
     assert retried.exact.all() and (retried.replaced == 0).all() and (retried.steps > 500).all()
     assert all(encode(c, quality) == f for c, f in zip(retried.images, files))
 
@@ -323,10 +335,11 @@ def test_the_lattice_polish_moves_an_image_off_its_cell_edges_by_single_gray_lev
     data, model, (y_symbols, z_symbols) = encode(image, quality), codec_for(SMALL_HYPERPRIOR, quality), symbols(image, quality)
     start = torch.tensor(decode(data)).permute(2, 0, 1)[None].float() / 255
     search = BestIterates(CellTarget(model, y_symbols, z_symbols, *image.shape[:2], 0.0), start)
-    descend(search, 0.1, 500, 1e-3, "adam")  # one round's gradient steps (make_idempotent's), without the polish
+    adam = CorrectionSettings(step_rule="adam")
+    descend(search, adam)  # one round's gradient steps (make_idempotent's), without the polish
     assert search.exact[0] and not search.robust[0]
     without = to_uint8(search.result)
-    polished = make_idempotent(model, start, y_symbols, z_symbols)
+    polished = make_idempotent(model, start, y_symbols, z_symbols, settings=adam)
     assert polished.robust[0] and polished.replaced[0] == 0 and encode(polished.images[0], quality) == data
     assert judge(polished.images[:1], receive([data])).margin[0] >= SAFETY
     change = np.abs(polished.images[0].astype(int) - without[0].astype(int))
@@ -381,7 +394,7 @@ def test_scaled_steps_reach_the_margin_of_the_saved_image():
     for rule, robust in (("adam", False), ("scaled", True)):
         search = BestIterates(_RoundingTarget(), start)
         assert search.exact[0] and not search.robust[0]
-        descend(search, 0.1, 50, 1e-3, rule)
+        descend(search, CorrectionSettings(step_rule=rule, max_steps=50))
         assert bool(search.robust[0]) == robust
 
 
@@ -395,20 +408,29 @@ def test_a_file_adam_leaves_short_of_the_margin_is_finished_on_its_saved_image(m
 
     monkeypatch.setattr(correction, "CellTarget", lambda *args: _RoundingTarget())
     start = torch.tensor([40.75, 204.0]).reshape(1, 1, 1, 2) / 255
-    result = make_idempotent(_Model(), start, torch.zeros(1), torch.zeros(1), fallbacks=0, polish_moves=0)
+    result = make_idempotent(_Model(), start, torch.zeros(1), torch.zeros(1),
+                             settings=CorrectionSettings(step_rule="adam", fallbacks=0, polish_moves=0))
     assert result.exact[0] and result.robust[0] and result.replaced[0] == 0
 
 
 def test_settings_survive_a_round_trip_through_json_and_refuse_unknown_names_and_wrong_types():
     for settings in (PerceptualSettings(), PerceptualSettings(sampler="ddim", steps=7, anchor=None),
-                     PerceptualSettings.paper(48, 64)):
+                     PerceptualSettings.paper(48, 64),
+                     PerceptualSettings(correction=CorrectionSettings(step_rule="adam", max_steps=20, polish_headroom=0))):
         assert PerceptualSettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
     assert PerceptualSettings.from_dict({"steps": 5}) == PerceptualSettings(steps=5)
+    assert PerceptualSettings.from_dict({"correction": {"retries": 0}}).correction == CorrectionSettings(retries=0)
     with pytest.raises(IdemlabError, match="unknown perceptual setting 'sigma'"):
         PerceptualSettings.from_dict({"sigma": 1})
-    for wrong in ({"zeta": "4"}, {"correct": "yes"}, {"band": True}, {"anchor": [2]}):
-        with pytest.raises(IdemlabError, match=f"{next(iter(wrong))} must be"):
+    with pytest.raises(IdemlabError, match="unknown correction setting 'momentum'"):
+        PerceptualSettings.from_dict({"correction": {"momentum": 0.9}})
+    for wrong in ({"zeta": "4"}, {"correct": "yes"}, {"band": True}, {"anchor": [2]}, {"correction": 5}):
+        with pytest.raises(IdemlabError, match=f"{next(iter(wrong))} .*must be"):
             PerceptualSettings.from_dict(wrong)
+    for name, wrong in (("max_steps", -1), ("margin", 0.5), ("learning_rate", 0), ("polish_candidates", 0),
+                        ("retries", 1.5), ("fallbacks", True), ("polish_headroom", 0.5)):
+        with pytest.raises(IdemlabError, match=f"{name} must be"):
+            CorrectionSettings(**{name: wrong})
     with pytest.raises(IdemlabError, match="must be an object"):
         PerceptualSettings.from_dict([["steps", 5]])
 
@@ -425,7 +447,7 @@ def test_the_report_separates_exact_files_with_and_without_mse_pixels():
 
 
 def test_a_reconstruction_that_does_not_re_encode_is_reported_loudly(tiny_prior, tiles, monkeypatch):
-    def no_correction(model, images, y_symbols, z_symbols, means, step_rule):
+    def no_correction(model, images, y_symbols, z_symbols, means, settings):
         n = len(images)
         return Correction(to_uint8(images), np.zeros(n, bool), np.zeros(n, int), np.zeros(n), np.zeros(n, bool))
 

@@ -10,6 +10,9 @@ set: mean PSNR and the patch SWD of each band of the Laplacian pyramid (finest f
 originals' tiles). A diagnosis, not a choice: chapter 11 asks whether the default's lower SWD at
 the low rates is texture or grain, and white noise lives in the finest band. Run it with
 ``OMP_NUM_THREADS=1``, as the held-out check ran, so that the seeds give the same samples.
+It runs on the package as of commit 2bcd1f1 (``git worktree add ../idemlab-2bcd1f1 2bcd1f1``): the
+options it sets by quality (``even_pull_from``, ``scaled_steps_from``, ``zeta_schedule``) left the
+package when the decoder's settings became one object (``idemlab.decoder.settings``).
 """
 import argparse
 import sys

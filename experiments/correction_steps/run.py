@@ -3,17 +3,19 @@
 ``python experiments/correction_steps/run.py --wallpapers DIR`` writes results/correction_steps.json:
 five training photographs shrunk to 150 pixels on the longer side (so that the encoder pads their
 rows and columns), each coded at every shipped quality, decoded once by the default sampler
-(``--even-pull``, ``--no-even-pull`` or ``--even-pull-from Q``: with that even pull) without the
+(``--even-pull`` or ``--no-even-pull``: with or without the even pull) without the
 correction (the seed ``idemlab evaluate`` gives it, decoder seed 0), and that one raw sample
-corrected by each step rule of ``make_idempotent`` (``--step-rules``; ``correction.STEP_RULES``).
+corrected by each step rule of ``make_idempotent`` (``--step-rules``; ``settings.STEP_RULES``).
 So the rules differ only in the correction. Per photo and rate: PSNR of the MSE decoder, of the
 raw sample and of each corrected image, the correction's steps, whether the file is byte-identical
 and robust, the share of pixels from the MSE fallback, how far the correction moved the image
 (mean gray levels) and its seconds; per rate, the pooled patch SWD of the raw sample and of each
 rule's images. ``--qualities`` and ``--names`` pick a subset (two processes may split the rates,
 ``--name`` naming each one's JSON). Run with ``OMP_NUM_THREADS=1``, as the whole-photo sweeps ran:
-another thread count rounds differently, and the seed then gives another sample. JSONs whose
-settings say ``"even_pull": true`` (or false) were sampled with the even pull at every quality (or none).
+another thread count rounds differently, and the seed then gives another sample. The results
+from before 2026-12-07 also compared a third rule, "scaled-momentum", and set the even pull by
+quality (``even_pull_from``); both left the package then (run this script at commit 2bcd1f1 to
+repeat them).
 """
 import argparse
 import sys
@@ -25,14 +27,13 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
-from common import THREADS, add_even_pull_options, write  # noqa: E402
+from common import THREADS, write  # noqa: E402
 from idemlab import wallpapers
 from idemlab.codec import QUALITY_LAMBDAS
 from idemlab.codec.pipeline import decode, encode
 from idemlab.data import tiles
-from idemlab.decoder import PerceptualSettings, perceptual_decode
-from idemlab.decoder.correction import STEP_RULES
-from idemlab.decoder.perceptual import correct_to_files
+from idemlab.decoder import CorrectionSettings, PerceptualSettings, correct_to_files, perceptual_decode
+from idemlab.decoder.settings import STEP_RULES
 from idemlab.evaluate_folder import image_seed
 from idemlab.evaluation import realism
 from idemlab.images import to_uint8
@@ -48,14 +49,15 @@ def main() -> None:
     parser.add_argument("--names", nargs="+", choices=wallpapers.TRAIN, default=PHOTOS)
     parser.add_argument("--side", type=int, default=150, help="longest side of the photographs")
     parser.add_argument("--qualities", type=int, nargs="+", default=sorted(QUALITY_LAMBDAS))
-    add_even_pull_options(parser)
+    parser.add_argument("--even-pull", action=argparse.BooleanOptionalAction, default=PerceptualSettings.even_pull,
+                        help="sample with the even pull (default: %(default)s)")
     parser.add_argument("--step-rules", nargs="+", choices=STEP_RULES, default=list(STEP_RULES))
     parser.add_argument("--name", default="correction_steps")
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
     photos = dict(zip(args.names, wallpapers.load(args.wallpapers, args.names, max_side=args.side)))
     prior = load_prior()
-    sampler = PerceptualSettings(correct=False, even_pull_from=args.even_pull_from)
+    sampler = PerceptualSettings(correct=False, even_pull=args.even_pull)
     rows, swd = [], {}
     for quality in args.qualities:
         decoded = {"data": [], "raw": [], **{rule: [] for rule in args.step_rules}}
@@ -69,7 +71,7 @@ def main() -> None:
                    "psnr_raw": psnr(raw_image, photo)}
             for rule in args.step_rules:
                 start = time.perf_counter()
-                correction = correct_to_files(raw, [data], step_rule=rule)
+                correction = correct_to_files(raw, [data], CorrectionSettings(step_rule=rule))
                 image = correction.images[0]
                 decoded[rule].append(image)
                 row[rule] = {"psnr": psnr(image, photo), "steps": int(correction.steps[0]),
@@ -83,7 +85,7 @@ def main() -> None:
         tiled = {key: np.concatenate([tiles(image) for image in images]) for key, images in decoded.items()}
         swd[quality] = {key: realism(tiled[key], tiled["data"])["swd"] for key in ("raw", *args.step_rules)}
         print("patch SWD", quality, swd[quality], flush=True)
-        path = write(args.name, {"photos": list(photos), "side": args.side, "settings": vars(sampler),
+        path = write(args.name, {"photos": list(photos), "side": args.side, "settings": sampler.to_dict(),
                                  "decoder_seed": 0, "step_rules": args.step_rules, "rows": rows, "swd": swd}, HERE / "results")
     print(path)
 

@@ -4,7 +4,7 @@
 at 1/4 scale (100×150; the encoder pads it to 112×160 by copying its last row 12 times and its
 last column 10 times) coded at quality 5, where the held-out benchmark's perceptual decode fell
 7.5 dB below the MSE decoder, decoded with the sampler of that benchmark (ζ 4) with and without
-the even pull (``PerceptualSettings.even_pull_from``) at the benchmark's seed for it and two more. Per decode: PSNR
+the even pull (``PerceptualSettings.even_pull``) at the benchmark's seed for it and two more. Per decode: PSNR
 of the raw sample and of the corrected image, the correction's steps and how far it moved the
 image (mean gray levels), the raw sample's bottom-right pixel, and how many quantisation cells
 from its symbol the raw sample's worst latent re-encodes. A diagnosis, not a choice: the even pull
@@ -53,7 +53,7 @@ def main() -> None:
     seeds = [image_seed(0, f"{PHOTO}.png", QUALITY), 1, 2]  # the held-out benchmark's seed for it, then two more
     rows = []
     for arm in ("plain", "even"):
-        settings = PerceptualSettings(zeta=4.0, even_pull_from=0 if arm == "even" else None)
+        settings = PerceptualSettings(zeta=4.0, even_pull=arm == "even")
         for seed in seeds:
             decoded = perceptual_decode([data], seed, settings, prior)
             raw = to_uint8(decoded.raw)[0]

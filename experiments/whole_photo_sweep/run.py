@@ -30,6 +30,9 @@ many more of the file's symbols, so the choice is checked here.
 ``--held-out`` decodes the held-out photos of ``perceptual_codec.py`` instead (needs
 ``--wallpapers`` too): a check of a setting chosen on the training photographs, never a place to
 choose one.
+It runs on the package as of commit 2bcd1f1 (``git worktree add ../idemlab-2bcd1f1 2bcd1f1``): the
+options it sets by quality (``even_pull_from``, ``scaled_steps_from``, ``zeta_schedule``) left the
+package when the decoder's settings became one object (``idemlab.decoder.settings``).
 """
 import argparse
 import sys

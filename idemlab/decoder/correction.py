@@ -5,19 +5,21 @@ not depend on z). The correction takes gradient steps on the squared amount by w
 re-encoded latents y and z − medians leave the quantisation cells of the received symbols (shrunk
 by a margin), stopping for each image as soon as its *8-bit rounded* version re-encodes to the
 received symbols with every latent at least ``SAFETY`` inside its cell — a margin that float
-differences between machines, thread counts and batch sizes cannot cross. The steps are Adam's
-by default, which move every pixel with any gradient by about the learning rate a step: a long
-correction moves the whole image (``experiments/correction_steps`` measures what that costs,
-and the step rules that move pixels in proportion to their gradient instead). This correction is
-the book's addition: the paper's code saves the sample as is.
+differences between machines, thread counts and batch sizes cannot cross. Every tuning constant
+is a field of ``settings.CorrectionSettings``. Its steps move each pixel in proportion to its
+gradient (``step_rule="scaled"``); Adam's, the other rule, move every pixel with any gradient by
+about the learning rate a step, so a long correction moves the whole image
+(``experiments/correction_steps`` measures what that costs). This correction is the book's
+addition: the paper's code saves the sample as is.
 
 Rounding to 8 bits moves every latent a little after the descent, so an image can end exact but
 within ``SAFETY`` of a cell edge, or just outside a cell — most often on small crops at high
-rates, where a few real rows feed the encoder's edge padding. Under the scaled step rules the
+rates, where a few real rows feed the encoder's edge padding. Under scaled steps the
 descent itself then works on the saved image, through a straight-through rounding. The *lattice
 polish* works on the saved 8-bit image too: it moves the pixels with the largest gradient of the
 cell violation by one gray level each, keeps a move only if the violation falls, and stops when
-every latent is ``SAFETY`` + 0.01 inside its cell (typically a few dozen pixels changed by one level).
+every latent is ``SAFETY`` + ``polish_headroom`` inside its cell (typically a few dozen pixels
+changed by one level).
 
 Where gradient steps and the polish both stall in a local minimum, the pixels under the latents
 that are still wrong (dilated) are replaced by the MSE reconstruction g_s(ŷ), which re-encodes
@@ -26,7 +28,7 @@ idempotent perceptual decoder".
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -36,7 +38,7 @@ from compressai.models import ScaleHyperprior
 from idemlab.codec.pipeline import latents
 from idemlab.codec.received import SAFETY
 from idemlab.codec.geometry import as_encoder_input
-from idemlab.errors import IdemlabError
+from idemlab.decoder.settings import CorrectionSettings
 from idemlab.images import to_uint8
 
 
@@ -72,13 +74,6 @@ class Correction:
                 "fallback_median_%": round(100 * float(np.median(self.replaced)), 2),
                 "fallback_mean_%": percent(self.replaced), "fallback_max_%": round(100 * float(self.replaced.max()), 2),
                 "mean_correction_steps": round(float(self.steps.mean()), 1)}
-
-
-MARGIN_STEPS = 50  # steps an exact image may take to reach that margin (no fallback is spent on it)
-SCALED_MARGIN_STEPS = 500  # the same under scaled steps, which descend on the saved image to get there
-POLISH_MOVES = 300  # one-gray-level moves the lattice polish may make per image
-POLISH_CANDIDATES = 32  # single pixels it tries, by gradient size, before it gives up
-POLISH_MARGIN = SAFETY + 0.01  # the polish aims a little inside SAFETY, so that reaching its aim is robust
 
 
 def _cell_violation(value: torch.Tensor, symbol: torch.Tensor, margin: float | torch.Tensor) -> torch.Tensor:
@@ -164,26 +159,22 @@ class BestIterates:
         self.robust[index] = was_robust | robust
 
 
-STEP_RULES = ("adam", "scaled", "scaled-momentum")
-
-
-def descend(search: BestIterates, margin: float, max_steps: int, learning_rate: float, step_rule: str,
-             only: torch.Tensor | None = None) -> None:
-    """Run gradient steps from the current iterates of the images not yet robust (of those ``only``
-    marks, if given); each step computes only those images. ``step_rule``: "adam" moves every
-    pixel with any gradient by about ``learning_rate`` a step; "scaled" moves each image's pixel
-    of largest gradient by ``learning_rate`` and every other in proportion to its gradient, so
-    pixels that matter little move little; "scaled-momentum" adds heavy-ball momentum (0.9) to
-    those steps. Under both
-    scaled rules an image once exact descends on its saved 8-bit version (rounded, with the
-    gradient passed straight through) towards ``POLISH_MARGIN``, for up to ``SCALED_MARGIN_STEPS``:
-    a float image inside the margin has no gradient left, yet rounding may push its latents back
+def descend(search: BestIterates, settings: CorrectionSettings = CorrectionSettings(),
+            only: torch.Tensor | None = None) -> None:
+    """Run ``settings.max_steps`` gradient steps from the current iterates of the images not yet
+    robust (of those ``only`` marks, if given); each step computes only those images.
+    ``settings.step_rule``: "adam" moves every pixel with any gradient by about the learning rate
+    a step; "scaled" moves each image's pixel of largest gradient by the learning rate and every
+    other in proportion to its gradient, so pixels that matter little move little. Under scaled
+    steps an image once exact descends on its saved 8-bit version (rounded, with the gradient
+    passed straight through) towards the polish's margin, for up to ``scaled_margin_steps``: a
+    float image inside the margin has no gradient left, yet rounding may push its latents back
     out, and small steps need many of them to get there."""
     images, start = search.result.clone(), search.steps.clone()
     delta = torch.zeros_like(images, requires_grad=True)
-    optimizer = torch.optim.Adam([delta], lr=learning_rate) if step_rule == "adam" else None
-    velocity, momentum = torch.zeros_like(images), 0.9 if step_rule == "scaled-momentum" else 0.0
-    target, margin_steps = search.target, MARGIN_STEPS if optimizer is not None else SCALED_MARGIN_STEPS
+    max_steps, margin, learning_rate = settings.max_steps, settings.margin, settings.learning_rate
+    optimizer = torch.optim.Adam([delta], lr=learning_rate) if settings.step_rule == "adam" else None
+    target, margin_steps = search.target, settings.margin_steps
     exact_since = torch.where(search.exact, 0, max_steps + 1)
     moving = torch.ones_like(search.robust) if only is None else only
     for step in range(1, max_steps + 1):
@@ -196,7 +187,7 @@ def descend(search: BestIterates, margin: float, max_steps: int, learning_rate: 
         if optimizer is None:
             on_lattice = search.exact[index].view(-1, 1, 1, 1)
             x = torch.where(on_lattice, x + (as_saved(x) - x).detach(), x)
-            image_margin = torch.where(on_lattice, POLISH_MARGIN, margin)
+            image_margin = torch.where(on_lattice, settings.polish_margin, margin)
         violation = target.violation(x, index, image_margin)
         (gradient,) = torch.autograd.grad(violation.sum(), delta)
         if optimizer is not None:
@@ -206,17 +197,18 @@ def descend(search: BestIterates, margin: float, max_steps: int, learning_rate: 
         else:
             with torch.no_grad():
                 largest = gradient[index].flatten(1).abs().amax(1).clamp_min(1e-30)[:, None, None, None]
-                velocity[index] = momentum * velocity[index] + gradient[index] / largest
-                delta[index] -= learning_rate * velocity[index]
+                delta[index] -= learning_rate * gradient[index] / largest
         with torch.no_grad():
             search.offer((images[index] + delta[index]).clamp(0, 1), index, start[index] + step)
 
 
-def polish(search: BestIterates, moves: int = POLISH_MOVES) -> None:
-    """Move the saved 8-bit version of each image not yet robust one gray level at a time: the
-    pixels with the largest gradient of the cell violation (margin ``POLISH_MARGIN``) first, many
-    at once while that lowers the violation, then single pixels, until no move lowers it. A
-    pixel at 0 or 1 whose gradient points out of [0, 1] is passed over (the move would do nothing)."""
+def polish(search: BestIterates, settings: CorrectionSettings = CorrectionSettings()) -> None:
+    """Move the saved 8-bit version of each image not yet robust one gray level at a time, up to
+    ``settings.polish_moves`` times: the pixels with the largest gradient of the cell violation
+    (margin ``settings.polish_margin``) first, many at once while that lowers the violation, then
+    single pixels (up to ``polish_candidates`` of them), until no move lowers it. A pixel at 0 or
+    1 whose gradient points out of [0, 1] is passed over (the move would do nothing)."""
+    moves, aim = settings.polish_moves, settings.polish_margin
     if not moves:
         return
     target = search.target
@@ -225,7 +217,7 @@ def polish(search: BestIterates, moves: int = POLISH_MOVES) -> None:
         batch = max(1, x.numel() // 100)
         for move in range(1, moves + 1):
             pixels = x.clone().requires_grad_()
-            violation = target.violation(pixels, index, POLISH_MARGIN).sum()
+            violation = target.violation(pixels, index, aim).sum()
             if violation.item() == 0:
                 break
             (gradient,) = torch.autograd.grad(violation, pixels)
@@ -233,13 +225,13 @@ def polish(search: BestIterates, moves: int = POLISH_MOVES) -> None:
             # a pixel at 0 or 1 cannot move further out: its gradient offers no move
             gradient[((flat == 0) & (gradient > 0)) | ((flat == 1) & (gradient < 0))] = 0
             order = gradient.abs().argsort(descending=True)
-            tries = [order[:batch]] if batch > 1 else [order[j: j + 1] for j in range(POLISH_CANDIDATES)]
+            tries = [order[:batch]] if batch > 1 else [order[j: j + 1] for j in range(settings.polish_candidates)]
             for chosen in tries:
                 step = torch.zeros_like(gradient)
                 step[chosen] = -torch.sign(gradient[chosen]) / 255
                 candidate = (flat + step).clamp(0, 1).reshape(x.shape)
                 with torch.no_grad():
-                    lower = target.violation(candidate, index, POLISH_MARGIN).sum() < violation
+                    lower = target.violation(candidate, index, aim).sum() < violation
                 if lower:
                     x = candidate
                     break
@@ -254,44 +246,42 @@ def polish(search: BestIterates, moves: int = POLISH_MOVES) -> None:
 
 
 def make_idempotent(model: ScaleHyperprior, images: torch.Tensor, y_symbols: torch.Tensor,
-                    z_symbols: torch.Tensor, margin: float = 0.1, max_steps: int = 500,
-                    learning_rate: float = 1e-3, retries: int = 2, fallbacks: int = 2,
-                    polish_moves: int = POLISH_MOVES, means: torch.Tensor | float = 0.0,
-                    step_rule: str = "adam") -> Correction:
+                    z_symbols: torch.Tensor, means: torch.Tensor | float = 0.0,
+                    settings: CorrectionSettings = CorrectionSettings()) -> Correction:
     """Return images (n, 3, H, W) in [0, 1], corrected so that their 8-bit versions re-encode to
     the received integer symbols with every latent ``SAFETY`` inside its cell; images that do
-    already are returned unchanged. Each round is ``max_steps`` gradient steps and the lattice
-    polish of the 8-bit image. An image not robust after a round gets up to ``retries`` more rounds
-    from where it stands (gradient steps that restart after the polish get out of where they
-    stalled), then, up to ``fallbacks`` times, the pixels under the failing cells of an image not
-    yet exact (grown by 8, then 16, ... pixels) are replaced by the MSE reconstruction before the
-    next round. Under Adam's steps an image still exact but not robust after every round (each
-    round restarted from its first exact iterate, and took the same steps) then gets the scaled
-    rules' margin phase on its saved image. An image that never gets there is returned as its
-    first exact iterate (``robust`` False) or its last one (``exact`` False). ``means``: the y
-    means of the received file (``pipeline.y_distribution``), for a mean-scale hyperprior or a
-    context model; ``step_rule`` how the gradient steps move the pixels (``STEP_RULES``, ``descend``)."""
-    if step_rule not in STEP_RULES:
-        raise IdemlabError(f"step_rule must be one of {STEP_RULES}, not {step_rule!r}")
+    already are returned unchanged. Each round is ``settings.max_steps`` gradient steps
+    (``descend``) and the lattice polish of the 8-bit image (``polish``). An image not robust after
+    a round gets up to ``settings.retries`` more rounds from where it stands (gradient steps that
+    restart after the polish get out of where they stalled), then, up to ``settings.fallbacks``
+    times, the pixels under the failing cells of an image not yet exact (grown by
+    ``fallback_dilation``, then twice that, ... pixels) are replaced by the MSE reconstruction
+    before the next round. Under Adam's steps an image still exact but not robust after every
+    round (each round restarted from its first exact iterate, and took the same steps) then gets
+    the scaled steps' margin phase on its saved image. An image that never gets there is returned
+    as its first exact iterate (``robust`` False) or its last one (``exact`` False). ``means``: the
+    y means of the received file (``pipeline.y_distribution``), for a mean-scale hyperprior or a
+    context model."""
     height, width = images.shape[-2:]
     target = CellTarget(model, y_symbols, z_symbols, height, width, means)
     with torch.no_grad():
         anchor = model.g_s(y_symbols + means).clamp(0, 1)[..., :height, :width]
     search = BestIterates(target, images)
     replaced = torch.zeros(len(images), 1, height, width, device=images.device)
-    for round_ in range(retries + fallbacks + 1):
-        fallback = round_ - retries
+    for round_ in range(settings.retries + settings.fallbacks + 1):
+        fallback = round_ - settings.retries
         if fallback > 0:
-            mask = target.footprint(search.result, dilation=8 * 2 ** (fallback - 1)) * ~search.exact[:, None, None, None]
+            dilation = settings.fallback_dilation * 2 ** (fallback - 1)
+            mask = target.footprint(search.result, dilation) * ~search.exact[:, None, None, None]
             search.result = torch.lerp(search.result, anchor, mask)
             search.exact, search.robust = target.check(search.result)
             replaced = torch.maximum(replaced, mask)
-        descend(search, margin, max_steps, learning_rate, step_rule)
-        polish(search, polish_moves)
+        descend(search, settings)
+        polish(search, settings)
         if search.robust.all():
             break
     short = search.exact & ~search.robust
-    if step_rule == "adam" and short.any():  # each Adam round restarted from the same first exact image
-        descend(search, margin, max_steps, learning_rate, "scaled", only=short)
+    if settings.step_rule == "adam" and short.any():  # each Adam round restarted from the same first exact image
+        descend(search, replace(settings, step_rule="scaled"), only=short)
     return Correction(to_uint8(search.result), search.exact.cpu().numpy(), search.steps.cpu().numpy(),
                       replaced.flatten(1).mean(1).cpu().numpy(), search.robust.cpu().numpy())

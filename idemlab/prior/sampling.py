@@ -81,16 +81,20 @@ def predicted_clean(scheduler: Scheduler, x_t: torch.Tensor, eps: torch.Tensor, 
 
 
 def reverse_diffusion(prior: Prior, x_T: torch.Tensor, steps: int, kind: str = "ddim",
-                      guidance: Guidance | None = None, zeta: Callable[[int], float] | float = 1.0,
+                      guidance: Guidance | None = None, zeta: float = 1.0,
                       generator: torch.Generator | None = None, progress: bool = False,
-                      spacing: str = "uniform", start: float = 1.0, init: torch.Tensor | None = None) -> torch.Tensor:
+                      spacing: str = "uniform", start: float = 1.0, init: torch.Tensor | None = None,
+                      through_prior: bool = True) -> torch.Tensor:
     """Return x₀ in [-1, 1] reached from noise x_T; with guidance, each step also moves x_t by
     −ζ_i·w_i·∇_{x_t} guidance(x̂₀(x_t), i) (diffusion posterior sampling, Chung et al. 2023; w_i from
     ``pull_weights``), or not at all for an image whose gradient overflows. A prior with windowed
     attention shifts its windows at every other step (``windows.shift_windows``). With ``start`` < 1
     and a clean image ``init`` in [−1, 1], the sampler begins at ``init`` noised with x_T to the
     first timestep (s·T − 1) instead of at pure noise (Chung et al. 2022, "come closer, diffuse
-    faster"): the picture's layout and colours come from ``init``, and the steps refine it."""
+    faster"): the picture's layout and colours come from ``init``, and the steps refine it. With
+    ``through_prior`` False the guidance's gradient skips the network: x̂₀ = (x_t − √(1−ᾱ)·ε)/√ᾱ
+    is differentiated with ε held fixed, so the gradient is ∇_{x̂₀}/√ᾱ and no backward pass runs
+    through the prior (manifold-preserving guidance's shortcut, He et al. 2024)."""
     scheduler = inference_scheduler(prior, kind, steps, spacing, start)
     weights = pull_weights(scheduler, spacing)
     x = x_T if init is None else scheduler.add_noise(init, x_T, scheduler.timesteps[:1])
@@ -98,7 +102,8 @@ def reverse_diffusion(prior: Prior, x_T: torch.Tensor, steps: int, kind: str = "
         with torch.enable_grad() if guidance else torch.no_grad():
             x = x.detach().requires_grad_(guidance is not None)
             shift_windows(prior.unet, i)
-            eps = prior.unet(x, t).sample
+            with torch.enable_grad() if guidance and through_prior else torch.no_grad():
+                eps = prior.unet(x, t).sample
             x_prev = scheduler.step(eps, t, x, generator=generator).prev_sample
             if guidance is not None:
                 loss = guidance(predicted_clean(scheduler, x, eps, t), i).sum()
@@ -107,8 +112,7 @@ def reverse_diffusion(prior: Prior, x_T: torch.Tensor, steps: int, kind: str = "
                 # image whose gradient is not finite takes this step unguided instead of turning NaN
                 finite = torch.isfinite(gradient).flatten(1).all(1).reshape(-1, *[1] * (gradient.dim() - 1))
                 gradient = torch.where(finite, gradient, 0.0)
-                step_size = (zeta(i) if callable(zeta) else zeta) * weights[i]
-                x_prev = x_prev - step_size * gradient
+                x_prev = x_prev - zeta * weights[i] * gradient
         x = x_prev.detach()
     shift_windows(prior.unet, 0)
     return x.clamp(-1, 1)

@@ -150,7 +150,8 @@ def test_a_later_start_begins_at_the_noised_mse_reconstruction_and_stays_exact(t
     files = [encode(tile, 1) for tile in tiles[:2]]
     began = []
     real = perceptual.reverse_diffusion
-    monkeypatch.setattr(perceptual, "reverse_diffusion", lambda *args: began.append(args[-1]) or real(*args))
+    monkeypatch.setattr(perceptual, "reverse_diffusion",
+                        lambda *args, **kwargs: began.append(args[-1]) or real(*args, **kwargs))
     out = perceptual_decode(files, 0, PerceptualSettings(steps=4, start=0.3), tiny_prior)
     mse = np.stack([decode(f) for f in files])
     init = to_uint8((began[0][..., :32, :32] + 1) / 2)

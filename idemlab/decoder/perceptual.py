@@ -90,7 +90,8 @@ def _guided_sample(received: Received, codec: Codec, y_hat: torch.Tensor, means:
                                     settings.even_pull)
     init = mse * 2 - 1 if settings.start < 1 else None  # begin there, noised
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta,
-                           generator, progress, settings.spacing, settings.start, init, settings.through_prior)
+                           generator, progress, settings.spacing, settings.start, init,
+                           through_prior=settings.through_prior)
     return ((x0 + 1) / 2)[..., :height, :width]
 
 

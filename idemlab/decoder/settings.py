@@ -80,7 +80,7 @@ class CorrectionSettings:
     def from_dict(cls, values: dict) -> CorrectionSettings:
         """Return the settings a dict names (the others at their defaults); IdemlabError for a name
         that is not a setting or a value that is not valid."""
-        return cls(**_known(cls, values, "correction settings"))
+        return cls(**_known(cls, values, "correction setting"))
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ class PerceptualSettings:
     def from_dict(cls, values: dict) -> PerceptualSettings:
         """Return the settings a dict names (as ``to_dict`` gives them; the others at their
         defaults); IdemlabError for a name that is not a setting or a value that is not valid."""
-        values = _known(cls, values, "perceptual settings")
+        values = _known(cls, values, "perceptual setting")
         if "correction" in values:
             values["correction"] = CorrectionSettings.from_dict(values["correction"])
         return cls(**values)
@@ -178,14 +178,15 @@ def _check(valid: dict[str, bool]) -> None:
         raise IdemlabError("; ".join(problems))
 
 
-def _known(cls: type, values: object, what: str) -> dict:
-    """Return a copy of ``values`` if it is a dict of the dataclass's field names; IdemlabError if not."""
+def _known(cls: type, values: object, kind: str) -> dict:
+    """Return a copy of ``values`` if it is a dict of the dataclass's field names (each a ``kind``,
+    as "perceptual setting"); IdemlabError if not."""
     if not isinstance(values, dict):
-        raise IdemlabError(f"{what} must be an object of names and values, not {type(values).__name__}")
+        raise IdemlabError(f"{kind}s must be an object of names and values, not {type(values).__name__}")
     known = [f.name for f in fields(cls)]
     unknown = sorted(set(values) - set(known))
     if unknown:
-        raise IdemlabError(f"unknown {what[:-1]} {unknown[0]!r}; the settings are {', '.join(known)}")
+        raise IdemlabError(f"unknown {kind} {unknown[0]!r}; the settings are {', '.join(known)}")
     return dict(values)
 
 

@@ -73,7 +73,8 @@ def decode_command(args: argparse.Namespace) -> None:
 
     device = resolve_device(args.device)  # a GPU that is not there is refused before anything loads
     received = receive([data], args.max_pixels)
-    settings = PerceptualSettings.paper(*received.size) if args.paper else _perceptual_settings(args)
+    settings = (PerceptualSettings.paper(*received.size) if args.paper else
+                PerceptualSettings.fast() if args.fast else _perceptual_settings(args))
     if args.show_settings:
         print(json.dumps(settings.to_dict()))
     result = perceptual_decode(received, args.seed, settings, load_prior(args.prior), progress=True, device=device)

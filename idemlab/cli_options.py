@@ -94,9 +94,13 @@ def parser() -> argparse.ArgumentParser:
     decode.add_argument("--mode", choices=["mse", "perceptual"], default="mse",
                         help="mse: the codec's own decoder; perceptual: the idempotent diffusion decoder")
     _add_perceptual_options(decode)
-    decode.add_argument("--paper", action="store_true",
+    preset = decode.add_mutually_exclusive_group()
+    preset.add_argument("--paper", action="store_true",
                         help="perceptual: the paper's sampler (1000 evenly spaced DDPM steps and its guidance "
                              "step) instead of --steps, --sampler and --spacing")
+    preset.add_argument("--fast", action="store_true",
+                        help="perceptual: the fast decoder (10 DPM-Solver++ steps, a short correction; less "
+                             "realistic) instead of --steps, --sampler and --spacing")
     decode.add_argument("--show-settings", action="store_true",
                         help="perceptual: print the decoder's settings as one line of JSON (for --settings)")
     decode.add_argument("--allow-inexact", action="store_true",

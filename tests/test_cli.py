@@ -184,3 +184,20 @@ def test_paper_switch_decodes_with_the_papers_sampler_for_the_files_size(tmp_pat
     assert used == [decoder.PerceptualSettings(steps=1000, sampler="ddpm", constraint="image", zeta=paper_zeta(24, 20),
                                                spacing="uniform", band=1.0, even_pull=False, anchor=None)]
     assert "(ddpm, 1000 uniform steps" in capsys.readouterr().out
+
+
+def test_fast_switch_decodes_with_the_fast_preset_and_refuses_the_paper_beside_it(tmp_path, capsys, monkeypatch):
+    import idemlab.decoder as decoder
+
+    used = []
+    real = decoder.perceptual_decode
+    monkeypatch.setattr(decoder, "perceptual_decode", lambda files, seed, settings, *a, **k: used.append(settings)
+                        or real(files, seed, decoder.PerceptualSettings(steps=2), *a, **k))
+    Image.fromarray(held_out_patches()[7][:24, :20]).save(tmp_path / "tile.png")
+    main(["encode", str(tmp_path / "tile.png"), "-o", str(tmp_path / "tile.idem"), "--quality", "1"])
+    decode = ["decode", str(tmp_path / "tile.idem"), "-o", str(tmp_path / "p.png"), "--mode", "perceptual"]
+    main(decode + ["--fast", "--allow-inexact"])
+    assert used == [decoder.PerceptualSettings.fast()]
+    assert "(dpm++, 10 quadratic steps" in capsys.readouterr().out
+    assert main(decode + ["--fast", "--paper", "--force"]) == 1
+    assert "not allowed with argument" in capsys.readouterr().err

@@ -416,7 +416,7 @@ def test_a_file_adam_leaves_short_of_the_margin_is_finished_on_its_saved_image(m
 
 def test_settings_survive_a_round_trip_through_json_and_refuse_unknown_names_and_wrong_types():
     for settings in (PerceptualSettings(), PerceptualSettings(sampler="ddim", steps=7, anchor=None),
-                     PerceptualSettings.paper(48, 64),
+                     PerceptualSettings.paper(48, 64), PerceptualSettings.fast(),
                      PerceptualSettings(correction=CorrectionSettings(step_rule="adam", max_steps=20, polish_headroom=0))):
         assert PerceptualSettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
     assert PerceptualSettings.from_dict({"steps": 5}) == PerceptualSettings(steps=5)

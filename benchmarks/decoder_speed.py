@@ -2,16 +2,18 @@
 
     python benchmarks/held_out_photos.py --out held_out --side 96
     python benchmarks/decoder_speed.py --photos held_out --out speed_eval          # add --device cuda on a GPU
+    python benchmarks/decoder_speed.py --photos held_out --out speed_eval --reference-from \
+        benchmarks/results/held_out_evaluation.json --reference-sides 64 128 256 --quality 0 1  # as it ran
 
-Writes results/decoder_speed.json with one row per decoder (``DECODERS``: the default settings
-without the colour anchor, but for the sampler and its steps; ``UNTIMED``: the default itself):
-- its network evaluations (= sampler steps);
+Writes results/decoder_speed.json with one row per decoder (``DECODERS``: the default, then
+candidates that differ from it in their sampler, its steps or the correction's step length):
+- its settings and network evaluations (= sampler steps);
 - seconds per image at 64, 128, 256 and 512 px square (``--sides``; ``--reference-sides`` for
   the reference), a centre square of the shipped held-out photo "china" resized and coded at
   quality 1, the correction included, on ``--device`` (on the CPU with ``OMP_NUM_THREADS``
   threads, 2 unless set);
-- per rate on the held-out whole photos (also for the ``UNTIMED`` decoders), from ``idemlab
-  evaluate`` run into OUT/<decoder> (it resumes there, and refuses a folder made with other
+- per rate on the held-out whole photos, from ``idemlab evaluate`` run into OUT/<decoder> (the
+  reference's from ``--reference-from``'s JSON, if given: that run of the default decoder) (it resumes there, and refuses a folder made with other
   settings): bpp, the PSNR gap to the MSE decoder, the critic's accuracy against the originals
   with its 95 % interval (the realism measure that passed its validation), colour cast and seams,
   byte identity and the share of photos where the correction fell back on the MSE reconstruction.
@@ -22,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,12 +41,13 @@ from idemlab.evaluate_folder import Plan, run
 from idemlab.prior import load_prior
 
 REFERENCE = "reference: ddpm 100"
-# timed and measured without the colour anchor, as they ran before it became the default (it adds two
-# blurs to a decode); the few-step samplers are those that came closest in experiments/few_step_sampler
-DECODERS = {REFERENCE: PerceptualSettings(anchor=None),
-            "dpm++ 20": PerceptualSettings(sampler="dpm++", steps=20, anchor=None),
-            "dpm++ 10": PerceptualSettings(sampler="dpm++", steps=10, anchor=None)}
-UNTIMED = {"ddpm 100, anchor 2": PerceptualSettings()}  # the default: the reference with experiments/colour_anchor's σ
+# the default decoder, the few-step samplers that came closest in experiments/few_step_sampler, and the
+# fast preset (experiments/correction_rate's longer correction steps), also with x̂₀-only guidance
+DECODERS = {REFERENCE: PerceptualSettings(),
+            "dpm++ 20": PerceptualSettings(sampler="dpm++", steps=20),
+            "dpm++ 10": PerceptualSettings(sampler="dpm++", steps=10),
+            "fast: dpm++ 10, long correction steps": PerceptualSettings.fast(),
+            "fast, x̂₀ only": replace(PerceptualSettings.fast(), through_prior=False)}
 SIDES = (64, 128, 256, 512)
 RESULT = RESULTS / "decoder_speed.json"
 
@@ -70,6 +75,11 @@ def seconds_per_side(settings: PerceptualSettings, prior, device: str, sides: li
     return seconds
 
 
+def folder_name(decoder: str) -> str:
+    """Return the name of the folder a decoder's held-out run goes to."""
+    return re.sub(r"[^A-Za-z0-9+]+", "-", decoder).strip("-")
+
+
 def held_out(summary: dict) -> dict:
     """Return per rate what the decision needs from an ``idemlab evaluate`` summary."""
     rates = {}
@@ -88,6 +98,15 @@ def held_out(summary: dict) -> dict:
     return rates
 
 
+def evaluated(path: Path, settings: PerceptualSettings) -> dict:
+    """Return the ``idemlab evaluate`` summary that held_out_evaluation.py wrote to ``path``,
+    refusing one made with other settings."""
+    summary = json.loads(path.read_text())["figures"]["summary"]
+    if PerceptualSettings.from_dict(summary["settings"]) != settings:
+        raise SystemExit(f"{path} was made with other settings than {settings}")
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=Path, required=True, help="held-out whole photos (held_out_photos.py)")
@@ -97,6 +116,9 @@ def main() -> None:
     parser.add_argument("--sides", type=int, nargs="+", default=list(SIDES), help="square sides timed, in pixels")
     parser.add_argument("--reference-sides", type=int, nargs="+", default=None,
                         help="the sides the reference is timed at (default: --sides; at 512 px it takes ~20 CPU-minutes)")
+    parser.add_argument("--reference-from", type=Path, default=None,
+                        help="take the reference's held-out figures from this held_out_evaluation.py JSON (the same "
+                             "idemlab evaluate run of the default decoder) instead of decoding the photos again")
     parser.add_argument("--resume", action="store_true",
                         help="keep the timings of results/decoder_speed.json (a stopped run's) and finish the rest")
     args = parser.parse_args()
@@ -109,15 +131,17 @@ def main() -> None:
             print(name, flush=True)
             sides = args.reference_sides if name == REFERENCE and args.reference_sides else args.sides
             timed[name] = {"decoder": name, "sampler": settings.sampler, "network_evaluations": settings.steps,
-                           "device": args.device, "threads": THREADS if args.device == "cpu" else None,
+                           "settings": settings.to_dict(), "device": args.device, "threads": THREADS if args.device == "cpu" else None,
                            "seconds_per_image_by_side": seconds_per_side(settings, prior, args.device, sides)}
         rows.append({k: v for k, v in timed[name].items() if k != "held_out"})
     print(write("decoder_speed", {"rows": rows}), flush=True)
-    rows += [{"decoder": name, "sampler": settings.sampler, "network_evaluations": settings.steps, "anchor": settings.anchor,
-              "device": args.device} for name, settings in UNTIMED.items()]
-    for row, (name, settings) in zip(rows, (DECODERS | UNTIMED).items()):
-        plan = Plan(args.photos, args.out / name.replace(": ", "-").replace(", ", "-").replace(" ", "-"), tuple(args.quality),
-                    "small-hyperprior", None, settings, 0, args.device)
+    for row, (name, settings) in zip(rows, DECODERS.items()):
+        if name == REFERENCE and args.reference_from:
+            row["held_out"] = held_out(evaluated(args.reference_from, settings))
+            row["held_out_from"] = args.reference_from.name
+            continue
+        plan = Plan(args.photos, args.out / folder_name(name), tuple(args.quality), "small-hyperprior", None, settings, 0,
+                    args.device)
         row["held_out"] = held_out(run(plan, progress=False))
         print(write("decoder_speed", {"rows": rows}), flush=True)  # after every decoder: a stopped run keeps its rows
 

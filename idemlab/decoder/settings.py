@@ -166,8 +166,8 @@ class PerceptualSettings:
     @classmethod
     def fast(cls) -> PerceptualSettings:
         """Return the fast decoder: the default but for ``FAST_STEPS`` DPM-Solver++ steps and
-        correction steps of ``FAST_LEARNING_RATE``; about eight times sooner than the default on
-        a 256×256 photo, less realistic (``benchmarks/results/decoder_speed.json``)."""
+        correction steps of ``FAST_LEARNING_RATE``: a tenth of the default's time on a 256×256
+        photo, and less realistic (``benchmarks/results/decoder_speed.json``)."""
         return cls(sampler="dpm++", steps=FAST_STEPS, correction=CorrectionSettings(learning_rate=FAST_LEARNING_RATE))
 
     @classmethod

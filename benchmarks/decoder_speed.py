@@ -12,9 +12,9 @@ candidates that differ from it in their sampler, its steps or the correction's s
   the reference), a centre square of the shipped held-out photo "china" resized and coded at
   quality 1, the correction included, on ``--device`` (on the CPU with ``OMP_NUM_THREADS``
   threads, 2 unless set);
-- per rate on the held-out whole photos, from ``idemlab evaluate`` run into OUT/<decoder> (the
-  reference's from ``--reference-from``'s JSON, if given: that run of the default decoder) (it resumes there, and refuses a folder made with other
-  settings): bpp, the PSNR gap to the MSE decoder, the critic's accuracy against the originals
+- per rate on the held-out whole photos, from ``idemlab evaluate`` run into OUT/<decoder> (it
+  resumes there, and refuses a folder made with other settings; with ``--reference-from``, the
+  reference's come from held_out_evaluation.py's JSON, that same run of the default decoder): bpp, the PSNR gap to the MSE decoder, the critic's accuracy against the originals
   with its 95 % interval (the realism measure that passed its validation), colour cast and seams,
   byte identity and the share of photos where the correction fell back on the MSE reconstruction.
 
@@ -54,7 +54,11 @@ RESULT = RESULTS / "decoder_speed.json"
 
 def square(side: int) -> np.ndarray:
     """Return a side×side RGB photo: the centre square of "china", resized (Lanczos)."""
-    photo = load_photo("china")
+    return centre_square(load_photo("china"), side)
+
+
+def centre_square(photo: np.ndarray, side: int) -> np.ndarray:
+    """Return the centre square of an RGB photo, resized to side×side (Lanczos)."""
     h, w = photo.shape[:2]
     s = min(h, w)
     crop = photo[(h - s) // 2: (h - s) // 2 + s, (w - s) // 2: (w - s) // 2 + s]
@@ -131,7 +135,8 @@ def main() -> None:
             print(name, flush=True)
             sides = args.reference_sides if name == REFERENCE and args.reference_sides else args.sides
             timed[name] = {"decoder": name, "sampler": settings.sampler, "network_evaluations": settings.steps,
-                           "settings": settings.to_dict(), "device": args.device, "threads": THREADS if args.device == "cpu" else None,
+                           "settings": settings.to_dict(), "device": args.device,
+                           "threads": THREADS if args.device == "cpu" else None,
                            "seconds_per_image_by_side": seconds_per_side(settings, prior, args.device, sides)}
         rows.append({k: v for k, v in timed[name].items() if k != "held_out"})
     print(write("decoder_speed", {"rows": rows}), flush=True)

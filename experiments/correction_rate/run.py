@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 from idemlab import wallpapers
 from idemlab.codec.pipeline import encode
@@ -32,20 +31,14 @@ from idemlab.realism.critic import critic_accuracy
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
+from decoder_speed import centre_square  # noqa: E402
 from harness import training_photos  # noqa: E402
 
 RATES = (1e-3, 2e-3, 4e-3, 8e-3, 16e-3, 32e-3)
 QUALITIES = (0, 1, 3, 7)
 SAMPLER = PerceptualSettings(sampler="dpm++", steps=10, correct=False)
 SQUARES = {256: wallpapers.TRAIN[:3], 512: wallpapers.TRAIN[3:4]}  # side: the photos cut to it
-
-
-def square(photo: np.ndarray, side: int) -> np.ndarray:
-    """Return the centre square of a photo, resized to side×side (Lanczos)."""
-    h, w = photo.shape[:2]
-    s = min(h, w)
-    crop = photo[(h - s) // 2: (h - s) // 2 + s, (w - s) // 2: (w - s) // 2 + s]
-    return np.asarray(Image.fromarray(crop).resize((side, side), Image.LANCZOS))
 
 
 def corrected(raw: torch.Tensor, files: list[bytes], rate: float) -> tuple[dict, np.ndarray]:
@@ -81,7 +74,7 @@ def large_photos(root: Path) -> dict:
     """Return, per side, each learning rate's figures on training photos cut to squares (quality 1)."""
     out = {}
     for side, names in SQUARES.items():
-        photos = [square(photo, side) for photo in wallpapers.load(root, names, max_side=2 * side)]
+        photos = [centre_square(photo, side) for photo in wallpapers.load(root, names, max_side=2 * side)]
         rows = {rate: [] for rate in RATES}
         for photo in photos:
             files = [encode(photo, 1)]

@@ -4,7 +4,8 @@ hold them and ``from_dict`` reads them back; every check lives here and raises `
 Three presets: ``PerceptualSettings()``, the book's default (the appendix "How the defaults were
 chosen" gives the experiment behind each value); ``PerceptualSettings.fast()``, ten network
 evaluations and a short correction, for whoever needs a decode sooner and can give up some
-realism; and ``PerceptualSettings.paper(h, w)``, the paper's sampler. Book: Part II, chapter "The idempotent perceptual decoder".
+realism; and ``PerceptualSettings.paper(h, w)``, the paper's sampler. Book: Part II, chapter
+"The idempotent perceptual decoder".
 """
 from __future__ import annotations
 

@@ -103,7 +103,8 @@ def reverse_diffusion(prior: Prior, x_T: torch.Tensor, steps: int, kind: str = "
             x = x.detach().requires_grad_(guidance is not None)
             shift_windows(prior.unet, i)
             with torch.enable_grad() if guidance and through_prior else torch.no_grad():
-                eps = prior.unet(x, t).sample
+                # channels-last inside the network only: on this CPU a 512×512 pass takes a fifth less time
+                eps = prior.unet(x.contiguous(memory_format=torch.channels_last), t).sample.contiguous()
             x_prev = scheduler.step(eps, t, x, generator=generator).prev_sample
             if guidance is not None:
                 loss = guidance(predicted_clean(scheduler, x, eps, t), i).sum()

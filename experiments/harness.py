@@ -12,7 +12,6 @@ from idemlab.codec.pipeline import decode
 from idemlab.decoder import PerceptualSettings, perceptual_decode
 from idemlab.images import downscale
 from idemlab.metrics import psnr
-from idemlab.prior import Prior
 from idemlab.realism.critic import critic_accuracy
 from idemlab.realism.defects import colour_cast, seam_index
 
@@ -47,12 +46,11 @@ def mse_row(files: list[bytes], originals: list[np.ndarray]) -> dict:
 
 
 def perceptual_row(name: str, files: list[bytes], originals: list[np.ndarray], settings: PerceptualSettings,
-                   extra: dict, prior: Prior | None = None) -> dict:
-    """Return the row of the perceptual decoder with these settings (one batch, seed 0; the
-    shipped prior unless ``prior``): the figures, seconds per image, byte identity and the MSE
-    fallback's share, with ``extra``."""
+                   extra: dict) -> dict:
+    """Return the row of the perceptual decoder with these settings (one batch, seed 0): the
+    figures, seconds per image, byte identity and the MSE fallback's share, with ``extra``."""
     began = time.perf_counter()
-    out = perceptual_decode(files, seed=0, settings=settings, prior=prior)
+    out = perceptual_decode(files, seed=0, settings=settings)
     seconds = time.perf_counter() - began
     return figures(name, list(out.images), originals,
                    {**extra, "seconds_per_image": seconds / len(files),

@@ -120,6 +120,17 @@ def test_a_few_step_decode_that_skips_the_prior_re_encodes_byte_for_byte(tiny_pr
         PerceptualSettings(through_prior="no")
 
 
+def test_a_decode_with_the_prior_in_bfloat16_moves_its_floats_and_re_encodes_byte_for_byte(tiny_prior, tiles):
+    files = [encode(tile, 1) for tile in tiles[:2]]
+    settings = PerceptualSettings(sampler="dpm++", steps=3, precision="bfloat16")
+    out = perceptual_decode(files, 0, settings, tiny_prior)
+    in_float32 = perceptual_decode(files, 0, PerceptualSettings(sampler="dpm++", steps=3), tiny_prior)
+    assert out.raw.dtype == torch.float32 and not torch.equal(out.raw, in_float32.raw)
+    assert out.correction.exact.all() and all(encode(image, 1) == data for image, data in zip(out.images, files))
+    with pytest.raises(IdemlabError, match="precision must be one of"):
+        PerceptualSettings(precision="float16")
+
+
 @pytest.mark.parametrize("steps", [1, 7, 100, 1000])
 def test_quadratic_steps_are_distinct_denser_at_the_end_and_pull_as_much_in_total_as_even_ones(steps, tiny_prior):
     scheduler = inference_scheduler(tiny_prior, "ddpm", steps, "quadratic")
@@ -416,7 +427,7 @@ def test_a_file_adam_leaves_short_of_the_margin_is_finished_on_its_saved_image(m
 
 def test_settings_survive_a_round_trip_through_json_and_refuse_unknown_names_and_wrong_types():
     for settings in (PerceptualSettings(), PerceptualSettings(sampler="ddim", steps=7, anchor=None),
-                     PerceptualSettings.paper(48, 64), PerceptualSettings.fast(),
+                     PerceptualSettings.paper(48, 64), PerceptualSettings.fast(), PerceptualSettings(precision="bfloat16"),
                      PerceptualSettings(correction=CorrectionSettings(step_rule="adam", max_steps=20, polish_headroom=0))):
         assert PerceptualSettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
     assert PerceptualSettings.from_dict({"steps": 5}) == PerceptualSettings(steps=5)

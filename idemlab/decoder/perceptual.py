@@ -91,7 +91,7 @@ def _guided_sample(received: Received, codec: Codec, y_hat: torch.Tensor, means:
     init = mse * 2 - 1 if settings.start < 1 else None  # begin there, noised
     x0 = reverse_diffusion(prior, x_T, settings.steps, settings.sampler, guidance, settings.zeta,
                            generator, progress, settings.spacing, settings.start, init,
-                           through_prior=settings.through_prior)
+                           through_prior=settings.through_prior, precision=settings.precision)
     return ((x0 + 1) / 2)[..., :height, :width]
 
 

@@ -17,6 +17,7 @@ from idemlab.errors import IdemlabError
 from idemlab.prior.sampling import SAMPLERS, SPACINGS
 
 STEP_RULES = ("adam", "scaled")
+PRECISIONS = ("float32", "bfloat16")
 DEFAULT_START = 0.5  # experiments/start_from_mse: the ×2 distortion bound at q0, then the critic
 DEFAULT_ANCHOR = 2.0  # experiments/colour_anchor: the colour cast at q0, then the held-out check
 FAST_STEPS = 10  # ten network evaluations (experiments/few_step_sampler: less realistic than 100 at q1)
@@ -106,7 +107,10 @@ class PerceptualSettings:
     encoder's edge padding copies, pull like any other (``constraints.even_pull``).
     ``through_prior``: the guidance's gradient passes through the prior's network, as in DPS; False
     differentiates Tweedie's x̂₀ with the network's output held fixed, which skips the backward
-    pass through the prior (``sampling.reverse_diffusion``). ``start``: the
+    pass through the prior (``sampling.reverse_diffusion``). ``precision``: the arithmetic of the
+    prior's network; "bfloat16" runs its convolutions and matrix products under ``torch.autocast``
+    (fast on CPUs with AVX-512 BF16 or AMX and on GPUs), while the guidance's codec and the
+    correction stay in float32 (``experiments/bf16_prior``). ``start``: the
     fraction of diffusion time the sampler begins at; below 1 at the MSE reconstruction noised to
     that time; 1 at pure noise, as the paper does; None: 0.5 with quadratic steps, 1 with even
     ones. ``anchor``: the sample's colours and brightness at the scale of a Gaussian blur of this
@@ -121,6 +125,7 @@ class PerceptualSettings:
     band: float = 1.1
     even_pull: bool = True
     through_prior: bool = True
+    precision: str = "float32"
     start: float | None = None
     anchor: float | None = DEFAULT_ANCHOR
     correct: bool = True
@@ -141,6 +146,7 @@ class PerceptualSettings:
             f"band must be a number ≥ 1, not {self.band!r}": _is_number(self.band) and self.band >= 1,
             f"even_pull must be true or false, not {self.even_pull!r}": isinstance(self.even_pull, bool),
             f"through_prior must be true or false, not {self.through_prior!r}": isinstance(self.through_prior, bool),
+            f"precision must be one of {PRECISIONS}, not {self.precision!r}": self.precision in PRECISIONS,
             f"start must lie in (0, 1], and below 1 needs quadratic spacing, not {self.start!r}":
                 _is_number(self.start) and 0 < self.start <= 1 and (self.start == 1 or self.spacing == "quadratic"),
             f"anchor must be None or a blur width > 0 in pixels, not {self.anchor!r}":

@@ -3,7 +3,9 @@ compares decoders by. Experiments import it with ``sys.path.insert(0, <experimen
 """
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -56,3 +58,10 @@ def perceptual_row(name: str, files: list[bytes], originals: list[np.ndarray], s
                    {**extra, "seconds_per_image": seconds / len(files),
                     "byte_identical_%": 100 * float(out.correction.exact.mean()),
                     "mse_fallback_%": 100 * float(out.correction.replaced.mean())})
+
+
+def write_rows(folder: Path, quality: int, images: int, rows: list[dict]) -> Path:
+    """Write one quality's rows to ``folder/results_q<quality>.json`` and return its path."""
+    path = folder / f"results_q{quality}.json"
+    path.write_text(json.dumps({"quality": quality, "images": images, "rows": rows}, indent=1))
+    return path

@@ -24,7 +24,7 @@ from idemlab.decoder import PerceptualSettings
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from harness import mse_row, perceptual_row, training_photos  # noqa: E402
+from harness import mse_row, perceptual_row, training_photos, write_rows  # noqa: E402
 
 CANDIDATES = [(4.0, 0.5), (2.0, 0.5), (1.0, 0.5), (4.0, 0.7), (2.0, 0.7)]  # (ζ, start); the first is fast()
 
@@ -43,9 +43,7 @@ def main() -> None:
         rows.append(perceptual_row(f"fast, ζ {zeta:g}, start {start:g}", files, originals, settings,
                                    {"zeta": zeta, "start": start, "network_evaluations": settings.steps}))
         print(json.dumps(rows[-1]), flush=True)
-    path = HERE / f"results_q{args.quality}.json"
-    path.write_text(json.dumps({"quality": args.quality, "images": len(originals), "rows": rows}, indent=1))
-    print(path)
+    print(write_rows(HERE, args.quality, len(originals), rows))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from idemlab.decoder import PerceptualSettings
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from harness import mse_row, perceptual_row, training_photos  # noqa: E402
+from harness import mse_row, perceptual_row, training_photos, write_rows  # noqa: E402
 
 SAMPLERS = [("ddpm", 100), ("ddpm", 10), ("dpm++", 20), ("dpm++", 10), ("dpm++", 5)]
 
@@ -41,9 +41,7 @@ def main() -> None:
                                    PerceptualSettings(sampler=sampler, steps=steps, anchor=None),
                                    {"sampler": sampler, "network_evaluations": steps}))
         print(json.dumps(rows[-1]), flush=True)
-    path = HERE / f"results_q{args.quality}.json"
-    path.write_text(json.dumps({"quality": args.quality, "images": len(originals), "rows": rows}, indent=1))
-    print(path)
+    print(write_rows(HERE, args.quality, len(originals), rows))
 
 
 if __name__ == "__main__":

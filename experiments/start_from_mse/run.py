@@ -24,7 +24,7 @@ from idemlab.realism.defects import seam_index
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from harness import mse_row, perceptual_row, training_photos  # noqa: E402
+from harness import mse_row, perceptual_row, training_photos, write_rows  # noqa: E402
 
 
 def main() -> None:
@@ -42,9 +42,7 @@ def main() -> None:
         rows.append(perceptual_row(f"perceptual start {start:g}", files, originals, PerceptualSettings(start=start, anchor=None),
                                    {"start": start}))
         print(json.dumps(rows[-1]), flush=True)
-    path = HERE / f"results_q{args.quality}.json"
-    path.write_text(json.dumps({"quality": args.quality, "images": len(originals), "rows": rows}, indent=1))
-    print(path)
+    print(write_rows(HERE, args.quality, len(originals), rows))
 
 
 if __name__ == "__main__":
